@@ -1,0 +1,47 @@
+#pragma once
+// Configuration comes from environment variables only (DESIGN §7). Any variable NAME may instead
+// be given as NAME_FILE, the path of a mounted file holding the value (Kubernetes secrets).
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace oura::core {
+
+// Thrown for invalid configuration; the message names the variable and what is wrong, and never
+// contains the value of a secret.
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Env {
+public:
+    static Env process();  // snapshot of this process's environment
+    static Env from(std::map<std::string, std::string, std::less<>> vars);
+
+    // NAME, or the contents of the file NAME_FILE names (one trailing newline trimmed).
+    // Throws config_error when both are set or the file cannot be read.
+    std::optional<std::string> get(std::string_view name) const;
+    std::string get_or(std::string_view name, std::string_view fallback) const;
+    std::string require(std::string_view name) const;  // throws config_error "NAME is required"
+    long long get_int(std::string_view name, long long fallback, long long min, long long max) const;
+    bool get_bool(std::string_view name, bool fallback) const;  // true/false/1/0/yes/no
+    std::chrono::milliseconds get_duration(std::string_view name, std::chrono::milliseconds fallback) const;  // "30s", "250ms", "5m", "2h", plain seconds
+
+private:
+    std::map<std::string, std::string, std::less<>> vars_;
+};
+
+// Parses "30s", "250ms", "5m", "2h" or a plain number of seconds; nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// Process exit codes shared by every binary.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;  // the work failed
+inline constexpr int exit_usage = 2;    // bad flags, bad configuration, unreachable dependency at start
+
+}  // namespace oura::core

@@ -1,0 +1,126 @@
+#include "oura/core/log.hpp"
+
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include "oura/core/time.hpp"
+
+namespace oura::core {
+
+std::optional<Level> parse_level(std::string_view name) {
+    if (name == "debug") return Level::debug;
+    if (name == "info") return Level::info;
+    if (name == "warn" || name == "warning") return Level::warn;
+    if (name == "error") return Level::error;
+    return std::nullopt;
+}
+
+Logger::Logger(std::string service, Level min_level, std::ostream* out)
+    : service_(std::move(service)), min_level_(min_level), out_(out ? out : &std::cerr),
+      mutex_(std::make_shared<std::mutex>()) {}
+
+bool is_secret_field(std::string_view key) {
+    std::string lower(key);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (std::string_view word : {"token", "secret", "password", "authorization", "key", "cookie", "code_verifier"})
+        if (lower.find(word) != std::string::npos) return true;
+    return false;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    out.push_back('"');
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    std::array<char, 8> buf{};
+                    std::snprintf(buf.data(), buf.size(), "\\u%04x", c);
+                    out += buf.data();
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+std::string redact_url(std::string_view url) {
+    std::string s(url);
+    // URI form: scheme://user:password@host
+    auto scheme = s.find("://");
+    if (scheme != std::string::npos) {
+        auto at = s.find('@', scheme + 3);
+        auto colon = s.find(':', scheme + 3);
+        if (at != std::string::npos && colon != std::string::npos && colon < at)
+            s.replace(colon + 1, at - colon - 1, "***");
+    }
+    // key=value form and URI query parameters: password=...
+    for (std::size_t pos = 0; (pos = s.find("password=", pos)) != std::string::npos;) {
+        auto start = pos + 9;
+        auto end = s.find_first_of(" &", start);
+        if (end == std::string::npos) end = s.size();
+        s.replace(start, end - start, "***");
+        pos = start + 3;
+    }
+    return s;
+}
+
+void Logger::log(Level level, std::string_view msg, Fields fields) const {
+    if (!enabled(level)) return;
+    static constexpr std::array<std::string_view, 4> names{"debug", "info", "warn", "error"};
+    std::string line;
+    line.reserve(128);
+    line += "{\"ts\":";
+    append_json_string(line, format_utc_millis(std::chrono::system_clock::now()));
+    line += ",\"level\":\"";
+    line += names[static_cast<int>(level)];
+    line += "\",\"service\":";
+    append_json_string(line, service_);
+    line += ",\"msg\":";
+    append_json_string(line, msg);
+    for (const auto& f : fields) {
+        line += ',';
+        append_json_string(line, f.key);
+        line += ':';
+        if (is_secret_field(f.key)) {
+            line += "\"[redacted]\"";
+            continue;
+        }
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::string_view>) append_json_string(line, v);
+                else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
+                else if constexpr (std::is_same_v<T, JsonText>) line += v.json;
+                else if constexpr (std::is_same_v<T, double>) {
+                    std::array<char, 32> buf{};
+                    std::snprintf(buf.data(), buf.size(), "%.6g", v);
+                    line += buf.data();
+                } else line += std::to_string(v);
+            },
+            f.value);
+    }
+    line += "}\n";
+    std::lock_guard lock(*mutex_);
+    *out_ << line << std::flush;
+}
+
+Logger make_logger(std::string service) {
+    const char* env = std::getenv("OURA_LOG_LEVEL");
+    auto level = env ? parse_level(env) : std::optional<Level>(Level::info);
+    Logger logger(std::move(service), level.value_or(Level::info));
+    if (env && !level) logger.warn("OURA_LOG_LEVEL is not one of debug, info, warn, error; using info", {{"value", env}});
+    return logger;
+}
+
+}  // namespace oura::core

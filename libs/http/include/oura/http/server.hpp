@@ -1,0 +1,47 @@
+#pragma once
+// The HTTP server every service and the simulator use: a pure handler maps a Request to a
+// Response; sessions own reading, writing and timeouts; the listener owns accepting.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "oura/http/message.hpp"
+
+namespace oura::http {
+
+// Called on a server thread; may block (it holds that thread only). An exception becomes a 500
+// with a JSON error body and is never shown to the client in detail.
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;  // 0 picks a free port; port() tells which
+    int threads = 2;
+    std::size_t max_body_bytes = 1024 * 1024;      // larger requests get 413 and the connection closes
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds read_timeout{30000};  // a client silent this long is dropped (slowloris)
+    std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections idle this long are closed
+};
+
+class Server {
+public:
+    Server(ServerOptions options, Handler handler);  // binds and listens; throws std::system_error
+    ~Server();                                       // stops with a short drain
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    std::uint16_t port() const;
+    void start();  // serves on options.threads threads; returns at once
+    // Stops accepting, lets requests in flight finish for up to `drain`, then closes everything.
+    void stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
+    int in_flight() const;  // requests being handled right now
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace oura::http
