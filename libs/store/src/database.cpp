@@ -1,0 +1,63 @@
+#include "oura/store/database.hpp"
+
+#include "oura/core/log.hpp"
+
+namespace oura::store {
+
+std::unique_ptr<pqxx::connection> connect(const std::string& url) {
+    try {
+        auto conn = std::make_unique<pqxx::connection>(url);
+        // Oura's LocalDateTime values may lack an offset; they are read as UTC, never as the
+        // server's local zone, whatever the cluster is configured with.
+        pqxx::nontransaction tx(*conn);
+        tx.exec("SET TIME ZONE 'UTC'");
+        return conn;
+    } catch (const pqxx::broken_connection& e) {
+        std::string reason = e.what();
+        while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+        for (auto& c : reason)
+            if (c == '\n') c = ' ';
+        throw database_unavailable("cannot connect to " + core::redact_url(url) + ": " + reason);
+    } catch (const pqxx::failure& e) {
+        throw database_unavailable("cannot connect to " + core::redact_url(url) + ": " + e.what());
+    }
+}
+
+Pool::Pool(std::string url, std::size_t size) : url_(std::move(url)), size_(size == 0 ? 1 : size) {}
+
+Pool::~Pool() = default;
+
+Pool::Lease::~Lease() {
+    if (pool_) pool_->release(std::move(conn_));
+}
+
+Pool::Lease Pool::acquire(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    if (!available_.wait_for(lock, wait, [&] { return !idle_.empty() || open_ < size_; }))
+        throw database_unavailable("no database connection free within " + std::to_string(wait.count()) + " ms");
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (conn->is_open()) return Lease(this, std::move(conn));
+        --open_;
+    }
+    ++open_;
+    lock.unlock();
+    try {
+        return Lease(this, connect(url_));
+    } catch (...) {
+        std::lock_guard relock(mutex_);
+        --open_;
+        available_.notify_one();
+        throw;
+    }
+}
+
+void Pool::release(std::unique_ptr<pqxx::connection> conn) {
+    std::lock_guard lock(mutex_);
+    if (conn && conn->is_open()) idle_.push_back(std::move(conn));
+    else --open_;
+    available_.notify_one();
+}
+
+}  // namespace oura::store
