@@ -1,0 +1,41 @@
+#pragma once
+// Splitting a span of days into the requests Oura accepts.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "oura/api/catalog.hpp"
+#include "oura/core/time.hpp"
+
+namespace oura::api {
+
+// Inclusive days. Local days (the user's) for date-mode resources, UTC days for datetime mode.
+struct Window {
+    core::Days from;
+    core::Days to;
+    int days() const { return static_cast<int>((to - from).count()) + 1; }
+    bool operator==(const Window&) const = default;
+};
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// Consecutive, non-overlapping windows covering every day of [from, to] exactly once, in order;
+// empty when from > to. Each is small enough that its request (query_for, padding included)
+// spans at most resource.max_window_days. Resources without a window (none, single) get one
+// window for the whole span; their query ignores it.
+std::vector<Window> plan_windows(const Resource& resource, core::Days from, core::Days to);
+
+// One day more on each side: Oura's end_date semantics are unclear (exclusive for daily_activity
+// by some reports) and an overnight sleep can be filed under a neighbouring day. The caller
+// dedupes documents by id.
+Window pad_window(const Window& window);
+
+// The query parameters for one window, without next_token:
+//   date:     start_date/end_date of pad_window(window) (YYYY-MM-DD);
+//   datetime: start_datetime = from 00:00:00+00:00, end_datetime = (to + 1) 00:00:00+00:00;
+//   none, single: nothing.
+// The '+' of the offset goes out as %2B because http::build_query encodes every reserved byte.
+QueryParams query_for(const Resource& resource, const Window& window);
+
+}  // namespace oura::api

@@ -1,0 +1,32 @@
+#include <catch2/catch.hpp>
+
+#include "oura/metrics/api_metrics.hpp"
+#include "oura/metrics/registry.hpp"
+
+using namespace oura::metrics;
+
+TEST_CASE("API calls show up in the exposition by resource and outcome", "[unit][metrics]") {
+    Registry registry;
+    PrometheusApiMetrics m(registry);
+    m.observe("sleep", "ok", 0.2);
+    m.observe("sleep", "ok", 0.3);
+    m.observe("sleep", "server_error", 1.5);
+    m.observe("heartrate", "breaker_open", 0.0);
+    m.on_rate_limited();
+    auto text = serialize(registry);
+    CHECK(text.find(R"(oura_api_requests_total{outcome="ok",resource="sleep"} 2)") != std::string::npos);
+    CHECK(text.find(R"(oura_api_requests_total{outcome="server_error",resource="sleep"} 1)") != std::string::npos);
+    CHECK(text.find(R"(oura_api_requests_total{outcome="breaker_open",resource="heartrate"} 1)") != std::string::npos);
+    CHECK(text.find(R"(oura_api_request_duration_seconds_count{resource="sleep"} 3)") != std::string::npos);
+    // A refused call took no time at Oura: no duration series for it.
+    CHECK(text.find(R"(oura_api_request_duration_seconds_count{resource="heartrate"})") == std::string::npos);
+    CHECK(text.find("oura_api_rate_limited_total 1") != std::string::npos);
+    CHECK(text.find("# TYPE oura_api_request_duration_seconds histogram") != std::string::npos);
+}
+
+TEST_CASE("a push gateway URL with a path or a bad job name is refused before any request", "[unit][metrics]") {
+    Registry registry;
+    CHECK_THROWS_AS(push_to_gateway(registry, "http://gw:9091/some/path", "poller"), std::invalid_argument);
+    CHECK_THROWS_AS(push_to_gateway(registry, "gw:9091", "poller"), std::invalid_argument);
+    CHECK_THROWS_AS(push_to_gateway(registry, "http://gw:9091", "a/b"), std::invalid_argument);
+}
