@@ -30,17 +30,12 @@ int main(int argc, char** argv) {
     using namespace oura;
     auto cli = command_line();
     auto log = core::make_logger("oura-migrate");
-    try {
+    return core::run_command("oura-migrate", [&] {
         cli.parse(argc, argv);
-    } catch (const core::usage_error& e) {
-        std::cerr << "oura-migrate: " << e.what() << "\n";
-        return core::exit_usage;
-    }
-    if (cli.help_requested()) {
-        std::cout << cli.help();
-        return core::exit_ok;
-    }
-    try {
+        if (cli.help_requested()) {
+            std::cout << cli.help();
+            return core::exit_ok;
+        }
         auto url = core::Env::process().require("OURA_DATABASE_URL");
         auto files = cli.value("dir") ? store::load_migrations(*cli.value("dir")) : store::embedded_migrations();
         auto conn = store::connect(url);
@@ -59,17 +54,5 @@ int main(int argc, char** argv) {
         log.info(applied.empty() ? "schema is up to date" : "migrations applied",
                  {{"applied", applied.size()}, {"version", files.empty() ? "" : files.back().name}});
         return core::exit_ok;
-    } catch (const core::config_error& e) {
-        std::cerr << "oura-migrate: " << e.what() << "\n";
-        return core::exit_usage;
-    } catch (const store::database_unavailable& e) {
-        std::cerr << "oura-migrate: " << e.what() << "\n";
-        return core::exit_usage;
-    } catch (const store::migration_error& e) {
-        std::cerr << "oura-migrate: " << e.what() << "\n";
-        return core::exit_failure;
-    } catch (const std::exception& e) {
-        std::cerr << "oura-migrate: " << e.what() << "\n";
-        return core::exit_failure;
-    }
+    });
 }

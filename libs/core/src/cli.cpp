@@ -1,6 +1,9 @@
 #include "oura/core/cli.hpp"
 
 #include <charconv>
+#include <iostream>
+
+#include "oura/core/config.hpp"
 
 namespace oura::core {
 
@@ -79,6 +82,24 @@ std::string CommandLine::help() const {
     }
     if (!epilog_.empty()) out += "\n" + epilog_ + "\n";
     return out;
+}
+
+int run_command(std::string_view program, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const usage_error& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return exit_usage;
+    } catch (const config_error& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return exit_usage;
+    } catch (const startup_error& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return exit_failure;
+    }
 }
 
 }  // namespace oura::core

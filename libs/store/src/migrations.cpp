@@ -72,7 +72,7 @@ Migration make_migration(std::string name, std::string sql) {
 }
 
 // NNNN_verb_noun.sql: four digits, an underscore, lower-case words.
-bool well_named(std::string_view name) {
+static bool well_named(std::string_view name) {
     if (name.size() < 10 || name.substr(name.size() - 4) != ".sql" || name[4] != '_') return false;
     for (std::size_t i = 0; i < 4; ++i)
         if (name[i] < '0' || name[i] > '9') return false;

@@ -2,6 +2,7 @@
 // Command-line flags for every binary: --name value, --name=value, boolean --name, positionals,
 // and a generated --help.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +16,16 @@ class usage_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// A dependency needed at start is missing or unreachable (the database, a key): exit code 2.
+class startup_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Runs a binary's body and turns what escapes it into one line on stderr ("program: reason") and
+// the shared exit codes: usage_error, config_error and startup_error → 2, anything else → 1.
+int run_command(std::string_view program, const std::function<int()>& body);
 
 struct Flag {
     std::string name;        // without the dashes

@@ -13,12 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "oura/core/cli.hpp"
+
 namespace oura::store {
 
 // The database could not be reached or refused the credentials. The message never holds a password.
-class database_unavailable : public std::runtime_error {
+class database_unavailable : public core::startup_error {
 public:
-    using std::runtime_error::runtime_error;
+    using core::startup_error::startup_error;
 };
 
 // Opens one connection; throws database_unavailable with a one-line reason.
