@@ -1,0 +1,14 @@
+#pragma once
+// Settings every binary that talks to Oura shares, from the environment (DESIGN §7 names).
+
+#include "oura/api/client.hpp"
+#include "oura/core/config.hpp"
+
+namespace oura::sync {
+
+// OURA_API_BASE_URL, OURA_AUTH_BASE_URL, OURA_CLIENT_ID, OURA_CLIENT_SECRET (each may be _FILE),
+// OURA_CA_FILE (extra trust anchors), OURA_HTTP_TIMEOUT. `require_client` makes the client
+// credentials mandatory (whatever refreshes tokens needs them). Throws core::config_error.
+api::ApiOptions api_options_from_env(const core::Env& env, bool require_client);
+
+}  // namespace oura::sync

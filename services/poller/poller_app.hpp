@@ -1,0 +1,41 @@
+#pragma once
+// The poller: one reconciliation pass over every active user and resource, then exit (CronJob).
+
+#include <string>
+#include <vector>
+
+#include "oura/api/client.hpp"
+#include "oura/core/config.hpp"
+#include "oura/core/log.hpp"
+
+namespace oura::poller {
+
+struct Settings {
+    std::string database_url;
+    api::ApiOptions api;
+    int days = 3;                        // reconciliation window, in local days ending today
+    std::vector<std::string> resources;  // REST names; empty = every resource of the catalog
+    std::vector<std::string> users;      // internal ids or Oura user ids; empty = every active user
+    bool dry_run = false;
+    int concurrency = 4;
+    std::string pushgateway_url;  // OURA_PUSHGATEWAY_URL: run metrics are pushed there when set
+};
+
+// Reads flags and the environment. Throws core::usage_error (bad flag) or core::config_error
+// (bad variable), each naming what is wrong. Returns nullopt when --help was printed.
+std::optional<Settings> load_settings(const core::Env& env, int argc, char** argv);
+
+class App {
+public:
+    App(Settings settings, const core::Logger& log);
+    // Exit code: 0 when every user × resource succeeded (a missing scope is recorded, not a
+    // failure) or another run holds the lock; 1 when anything failed; 2 when the database is
+    // unreachable or the configuration unusable.
+    int run_once();
+
+private:
+    Settings settings_;
+    const core::Logger& log_;
+};
+
+}  // namespace oura::poller
