@@ -2,7 +2,10 @@
 // would find in their database.
 #include <catch2/catch.hpp>
 
+#include <mutex>
 #include <thread>
+
+#include "oura/http/server.hpp"
 
 #include "harness.hpp"
 #include "oura/core/json.hpp"
@@ -199,6 +202,49 @@ TEST_CASE("one poller run copies 3 users x 120 days exactly as the simulator hol
     CHECK(field(again, "inserted") == 0);
     CHECK(field(again, "updated") == 0);
     CHECK(field(again, "deleted") == 0);
+}
+
+TEST_CASE("reproject rebuilds every curated table from the raw documents alone", "[e2e][poller]") {
+    Simulator sim({"--users", "2", "--days", "15", "--seed", "5"});
+    TestDatabase db;
+    Platform p(sim, db);
+    p.register_users();
+    REQUIRE(p.poll({"--days", "16"}).exit_code == 0);
+    {
+        auto c = db.connect();
+        pqxx::work tx(c);
+        tx.exec("TRUNCATE oura.daily_summaries, oura.sleep_samples, oura.sleep_episodes, oura.workouts, oura.sessions, "
+                "oura.enhanced_tags, oura.tags, oura.rest_mode_periods, oura.ring_configurations, oura.personal_info");
+        tx.commit();
+    }
+    REQUIRE(p.count("SELECT count(*) FROM oura.sleep_episodes") == 0);
+    auto r = oura::test::run_binary("oura-admin", {"reproject"}, p.env);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    require_database_equals_truth(p);
+}
+
+TEST_CASE("the poller pushes its run metrics to a Pushgateway when one is configured", "[e2e][poller]") {
+    Simulator sim({"--users", "1", "--days", "3"});
+    TestDatabase db;
+    Platform p(sim, db);
+    p.register_users();
+    std::mutex mutex;
+    std::vector<oura::http::Request> pushes;
+    oura::http::Server gateway({}, [&](const oura::http::Request& req) {
+        std::lock_guard lock(mutex);
+        pushes.push_back(req);
+        return oura::http::text_response(200, "");
+    });
+    gateway.start();
+    p.env["OURA_PUSHGATEWAY_URL"] = "http://127.0.0.1:" + std::to_string(gateway.port());
+    REQUIRE(p.poll({"--days", "3"}).exit_code == 0);
+    std::lock_guard lock(mutex);
+    REQUIRE(pushes.size() == 1);
+    CHECK(pushes[0].path().find("/metrics/job/oura_poller") == 0);
+    CHECK(pushes[0].body.find("oura_poller_last_run_timestamp_seconds") != std::string::npos);
+    CHECK(pushes[0].body.find("oura_poller_rows_written_total{") != std::string::npos);
+    CHECK(pushes[0].body.find("oura_api_requests_total{") != std::string::npos);
 }
 
 TEST_CASE("a revised document is updated and a deleted one disappears from the curated tables", "[e2e][poller]") {

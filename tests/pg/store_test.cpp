@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "oura/store/database.hpp"
 #include "oura/store/documents.hpp"
 #include "oura/store/tokens.hpp"
 #include "oura/store/users.hpp"
@@ -133,4 +134,20 @@ TEST_CASE("tokens are sealed at rest and open only with the same key", "[pg][sto
     CHECK_THROWS_AS(store::load_tokens(c, other, uid), store::token_error);
     store::TokenCipher next_version(std::string(32, 'k'), 2);
     CHECK_THROWS_WITH(store::load_tokens(c, next_version, uid), Catch::Contains("key version 1"));
+}
+
+TEST_CASE("the pool reconnects when the server drops its connection", "[pg][store]") {
+    TestDatabase db;
+    store::Pool pool(db.url(), 1);
+    auto backend_pid = pool.with_connection([](pqxx::connection& c) {
+        pqxx::nontransaction tx(c);
+        return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    });
+    // What a server restart or an idle-connection reaper does to a pooled connection.
+    CHECK(db.scalar("SELECT pg_terminate_backend(" + std::to_string(backend_pid) + ")") == "t");
+    auto after = pool.with_connection([](pqxx::connection& c) {
+        pqxx::nontransaction tx(c);
+        return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    });
+    CHECK(after != backend_pid);
 }
