@@ -176,6 +176,9 @@ struct OuraClient::Impl {
     TokenSet token_call(std::vector<std::pair<std::string, std::string>> form, RetryMode mode,
                         std::vector<std::string_view> secrets);
     Call subscription_call(std::string_view method, std::string path, std::string body, RetryMode mode);
+    // Runs a call about one known subscription: its parsed answer, or not_found for an unknown id
+    // (Oura answers 403 per the spec, 404 observed).
+    Subscription existing_subscription(Call& call);
 };
 
 void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
@@ -470,19 +473,23 @@ Subscription OuraClient::create_subscription(std::string_view callback_url, std:
     }
 }
 
-Subscription OuraClient::renew_subscription(std::string_view id) {
-    if (id.empty()) throw std::invalid_argument("empty subscription id");
-    auto call = impl_->subscription_call("PUT", "/v2/webhook/subscription/renew/" + http::percent_encode(id), {},
-                                         RetryMode::transient);
-    call.accepted = {403, 404};  // Oura answers 403 for ids it does not know (404 observed too)
+Subscription OuraClient::Impl::existing_subscription(Call& call) {
+    call.accepted = {403, 404};
     Subscription out;
-    impl_->execute(call, [&](http::ClientResponse& r) {
+    execute(call, [&](http::ClientResponse& r) {
         if (r.status == 403 || r.status == 404)
             throw api_error(ErrorKind::not_found, r.status, "no webhook subscription with that id",
                             "webhook_subscription");
         out = parse_subscription(r.body);
     });
     return out;
+}
+
+Subscription OuraClient::renew_subscription(std::string_view id) {
+    if (id.empty()) throw std::invalid_argument("empty subscription id");
+    auto call = impl_->subscription_call("PUT", "/v2/webhook/subscription/renew/" + http::percent_encode(id), {},
+                                         RetryMode::transient);
+    return impl_->existing_subscription(call);
 }
 
 Subscription OuraClient::update_subscription(std::string_view id, std::string_view verification_token,
@@ -498,15 +505,7 @@ Subscription OuraClient::update_subscription(std::string_view id, std::string_vi
     auto call = impl_->subscription_call("PUT", "/v2/webhook/subscription/" + http::percent_encode(id),
                                          json_object(fields), RetryMode::transient);
     call.secrets.push_back(verification_token);
-    call.accepted = {403, 404};
-    Subscription out;
-    impl_->execute(call, [&](http::ClientResponse& r) {
-        if (r.status == 403 || r.status == 404)
-            throw api_error(ErrorKind::not_found, r.status, "no webhook subscription with that id",
-                            "webhook_subscription");
-        out = parse_subscription(r.body);
-    });
-    return out;
+    return impl_->existing_subscription(call);
 }
 
 bool OuraClient::delete_subscription(std::string_view id) {
