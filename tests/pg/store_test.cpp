@@ -151,3 +151,21 @@ TEST_CASE("the pool reconnects when the server drops its connection", "[pg][stor
     });
     CHECK(after != backend_pid);
 }
+
+TEST_CASE("a document whose fields do not cast is kept raw and costs only its own curated row", "[pg][store]") {
+    TestDatabase db;
+    auto c = db.connect();
+    auto uid = new_user(c);
+    auto bad = readiness("bad", "2024-03-02", 80);
+    bad.replace(bad.find("\"score\":80"), 10, "\"score\":80.5");  // Oura documents an integer
+    pqxx::work tx(c);
+    auto counts = store::upsert_documents(tx, uid, "daily_readiness", day_shape, {readiness("good", "2024-03-01", 70), bad});
+    tx.commit();
+    CHECK(counts.inserted == 2);
+    INFO(counts.projection_error);
+    CHECK(counts.projection_failures == 1);
+    CHECK(counts.projection_error.find("bad") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM oura.oura_documents WHERE deleted_at IS NULL") == "2");
+    CHECK(db.scalar("SELECT readiness_score FROM oura.daily_summaries WHERE day = '2024-03-01'") == "70");
+    CHECK(db.scalar("SELECT count(*) FROM oura.daily_summaries WHERE day = '2024-03-02'") == "0");
+}

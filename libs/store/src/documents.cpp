@@ -117,13 +117,46 @@ std::string join_json_array(const std::vector<std::string>& documents) {
 
 const char* nullable(std::string_view field) { return field.empty() ? nullptr : field.data(); }
 
-void project(pqxx::work& tx, long long user_id, std::string_view resource, const std::vector<std::string>& ids,
-             bool remove) {
+void project(pqxx::work& tx, long long user_id, std::string_view resource,
+             const std::vector<std::string>& ids, bool remove) {
     if (ids.empty()) return;
     const auto* p = find_projection(resource);
     if (!p) return;
     auto sql = remove ? p->remove_sql : p->upsert_sql;
     tx.exec_params(std::string(sql), user_id, to_pg_array(ids));
+}
+
+std::string first_line(const char* what) {
+    std::string s(what);
+    return s.substr(0, s.find('\n'));
+}
+
+// Runs `work` inside a savepoint: on an SQL error the savepoint is rolled back (the transaction
+// stays usable) and the error returned; nullopt on success.
+template <typename F>
+std::optional<std::string> in_savepoint(pqxx::work& tx, F&& work) {
+    tx.exec("SAVEPOINT oura_projection");
+    try {
+        work();
+        tx.exec("RELEASE SAVEPOINT oura_projection");
+        return std::nullopt;
+    } catch (const pqxx::sql_error& e) {
+        tx.exec("ROLLBACK TO SAVEPOINT oura_projection");
+        return first_line(e.what());
+    }
+}
+
+// Projects the page in one statement; when that fails, each document on its own, so one malformed
+// document costs only its own curated row, never the raw rows of the page.
+void project_keeping_raw(pqxx::work& tx, long long user_id, std::string_view resource,
+                         const std::vector<std::string>& ids, WriteCounts& counts) {
+    if (!in_savepoint(tx, [&] { project(tx, user_id, resource, ids, false); })) return;
+    for (const auto& id : ids) {
+        auto error = in_savepoint(tx, [&] { project(tx, user_id, resource, {id}, false); });
+        if (!error) continue;
+        ++counts.projection_failures;
+        if (counts.projection_error.empty()) counts.projection_error = std::string(resource) + " " + id + ": " + *error;
+    }
 }
 
 std::vector<std::string> ids_of(const pqxx::result& r) {
@@ -185,7 +218,7 @@ WriteCounts upsert_documents(pqxx::work& tx, long long user_id, std::string_view
         (row[1].as<bool>() ? counts.inserted : counts.updated) += 1;
         changed.push_back(std::move(id));
     }
-    project(tx, user_id, resource, changed, false);
+    project_keeping_raw(tx, user_id, resource, changed, counts);
     return counts;
 }
 

@@ -99,6 +99,10 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
             });
             result.counts += window_counts;
         }
+        if (result.counts.projection_failures > 0)
+            throw std::runtime_error("stored raw, but " + std::to_string(result.counts.projection_failures) +
+                                     " document(s) could not be projected (fix the mapping, then reproject): " +
+                                     result.counts.projection_error);
         pool_.with_connection([&](pqxx::connection& c) {
             pqxx::work tx(c);
             store::SyncSuccess success;

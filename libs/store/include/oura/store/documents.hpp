@@ -17,11 +17,17 @@ struct WriteCounts {
     long long updated = 0;
     long long unchanged = 0;
     long long deleted = 0;
+    // Documents stored raw whose curated projection failed (their fields did not cast); the raw
+    // rows are kept so `reproject` can rebuild them once the mapping is fixed.
+    long long projection_failures = 0;
+    std::string projection_error;  // the first failure's message
     WriteCounts& operator+=(const WriteCounts& o) {
         inserted += o.inserted;
         updated += o.updated;
         unchanged += o.unchanged;
         deleted += o.deleted;
+        projection_failures += o.projection_failures;
+        if (projection_error.empty()) projection_error = o.projection_error;
         return *this;
     }
 };
@@ -36,7 +42,8 @@ struct DocumentShape {
 // Upserts a page of documents (each a JSON object with an "id") of one user and resource;
 // unchanged payloads are not rewritten; changed and new ones are projected into the curated
 // tables in the same transaction. A document without an id fails the statement (every Oura
-// document has one); the caller's transaction then rolls back.
+// document has one); the caller's transaction then rolls back. A document whose projection fails
+// is still stored raw and counted in projection_failures (each projection runs in a savepoint).
 // When `ids` is given, every document id of the page is appended to it (changed or not).
 WriteCounts upsert_documents(pqxx::work& tx, long long user_id, std::string_view resource, const DocumentShape& shape,
                              const std::vector<std::string>& documents, std::vector<std::string>* ids = nullptr);
