@@ -151,7 +151,7 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.database_url = env.require("OURA_DATABASE_URL");
     s.api = sync::api_options_from_env(env, /*require_client=*/!s.dry_run);
     s.pushgateway_url = env.get_or("OURA_PUSHGATEWAY_URL", "");
-    store::TokenCipher::from_env();  // validate the key now, not in the middle of a run
+    s.cipher = store::TokenCipher::from_env(env);  // a bad key stops the start, not the middle of a run
     return s;
 }
 
@@ -209,7 +209,7 @@ int App::run_once() {
     auto api_options = settings_.api;
     api_options.metrics = &api_metrics;
     api::OuraClient client(api_options, log_);
-    sync::TokenProvider tokens(pool, store::TokenCipher::from_env(), client, log_);
+    sync::TokenProvider tokens(pool, *settings_.cipher, client, log_);
     sync::Syncer syncer(pool, client, tokens, log_);
 
     std::atomic<std::size_t> next{0};

@@ -7,6 +7,7 @@
 #include "oura/api/client.hpp"
 #include "oura/core/config.hpp"
 #include "oura/core/log.hpp"
+#include "oura/store/tokens.hpp"
 
 namespace oura::poller {
 
@@ -19,6 +20,7 @@ struct Settings {
     bool dry_run = false;
     int concurrency = 4;
     std::string pushgateway_url;  // OURA_PUSHGATEWAY_URL: run metrics are pushed there when set
+    std::optional<store::TokenCipher> cipher;  // from OURA_TOKEN_ENCRYPTION_KEY, checked at start
 };
 
 // Reads flags and the environment. Throws core::usage_error (bad flag) or core::config_error

@@ -61,7 +61,7 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     if (!refresh || refresh->empty()) throw core::usage_error("--refresh-token is required");
     auto expires_in = cli.int_or("expires-in", 86400, 1, 10LL * 365 * 86400);
 
-    auto cipher = store::TokenCipher::from_env();
+    auto cipher = store::TokenCipher::from_env(env);
     auto url = env.require("OURA_DATABASE_URL");
     api::OuraClient client(sync::api_options_from_env(env, false), log);
     auto info = core::parse_json(client.fetch_personal_info(*access));
@@ -76,13 +76,7 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     tokens.access_token = *access;
     tokens.refresh_token = *refresh;
     tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
-    std::string scopes = cli.value_or("scopes", "");
-    for (std::size_t pos = 0; pos < scopes.size();) {
-        auto end = scopes.find(' ', pos);
-        if (end == std::string::npos) end = scopes.size();
-        if (end > pos) tokens.scopes.push_back(scopes.substr(pos, end - pos));
-        pos = end + 1;
-    }
+    tokens.scopes = api::split_scopes(cli.value_or("scopes", ""));
     store::save_tokens(tx, cipher, user.user_id, tokens);
     tx.commit();
     std::cout << "user " << user.user_id << " (oura id " << user.oura_user_id << (email.empty() ? "" : ", ")

@@ -69,8 +69,7 @@ TokenCipher::TokenCipher(std::string key32, int key_version) : key_(std::move(ke
     if (version_ < 1) throw std::invalid_argument("token encryption key version must be at least 1");
 }
 
-TokenCipher TokenCipher::from_env() {
-    auto env = core::Env::process();
+TokenCipher TokenCipher::from_env(const core::Env& env) {
     auto text = env.require("OURA_TOKEN_ENCRYPTION_KEY");
     auto key = core::decode_key32(text);
     if (!key)

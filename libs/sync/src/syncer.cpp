@@ -95,7 +95,6 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
                         window_counts += store::delete_missing(tx, user_id, resource.name, "", "", seen);
                 }
                 tx.commit();
-                if (resource.time_series) last_sample = store::latest_sample(c, user_id, resource.name);
             });
             result.counts += window_counts;
         }
@@ -103,6 +102,9 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
             throw std::runtime_error("stored raw, but " + std::to_string(result.counts.projection_failures) +
                                      " document(s) could not be projected (fix the mapping, then reproject): " +
                                      result.counts.projection_error);
+        if (resource.time_series)
+            last_sample = pool_.with_connection(
+                [&](pqxx::connection& c) { return store::latest_sample(c, user_id, resource.name); });
         pool_.with_connection([&](pqxx::connection& c) {
             pqxx::work tx(c);
             store::SyncSuccess success;

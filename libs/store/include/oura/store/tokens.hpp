@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "oura/core/config.hpp"
+
 namespace oura::store {
 
 class TokenCipher {
@@ -19,7 +21,7 @@ public:
     TokenCipher(std::string key32, int key_version);
     // From OURA_TOKEN_ENCRYPTION_KEY (64 hex digits or base64 of 32 bytes; or its _FILE) and
     // OURA_TOKEN_ENCRYPTION_KEY_VERSION (default 1). Throws core::config_error naming the variable.
-    static TokenCipher from_env();
+    static TokenCipher from_env(const core::Env& env);
 
     std::string seal(long long user_id, std::string_view column, std::string_view plaintext) const;
     // Throws token_error when the blob was sealed with another key version or does not authenticate.
