@@ -11,6 +11,7 @@
 #include "oura/core/time.hpp"
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/registry.hpp"
+#include "oura/metrics/token_metrics.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -259,8 +260,18 @@ int App::run_once() {
                                       {"scope_missing", scope_missing},
                                       {"duration_seconds", seconds},
                                       {"summary", core::JsonText{summary}}});
+    long long dead_grants = 0;
+    try {
+        dead_grants = pool.with_connection([](pqxx::connection& c) { return store::count_dead_grants(c); });
+        if (dead_grants > 0)
+            log_.warn("users must connect their Oura account again (see oura-admin users list)",
+                      {{"users", dead_grants}});
+    } catch (const std::exception& e) {
+        log_.error("cannot count dead grants", {{"error", e.what()}});
+    }
     if (!settings_.pushgateway_url.empty()) {
         record_run_metrics(registry, totals, seconds, failures);
+        metrics::record_dead_grants(registry, dead_grants);
         int pushed = metrics::push_to_gateway(registry, settings_.pushgateway_url, "oura_poller");
         if (pushed < 200 || pushed >= 300)
             log_.warn("could not push run metrics to the Pushgateway", {{"status", pushed}});
