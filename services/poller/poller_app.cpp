@@ -55,7 +55,8 @@ core::CommandLine command_line() {
          {"dry-run", "", "print what would be fetched; call nothing, write nothing"}},
         "Environment:\n"
         "  OURA_DATABASE_URL            libpq URI (required)\n"
-        "  OURA_TOKEN_ENCRYPTION_KEY    32-byte key, hex or base64, that seals OAuth tokens (required)\n"
+        "  OURA_TOKEN_ENCRYPTION_KEYS   versioned keys that seal OAuth tokens, e.g. 2:NEW,1:OLD (or one key in\n"
+        "                               OURA_TOKEN_ENCRYPTION_KEY: 32 bytes, hex or base64; one is required)\n"
         "  OURA_CLIENT_ID, OURA_CLIENT_SECRET   the Oura application (required: refreshing tokens needs them)\n"
         "  OURA_API_BASE_URL            default https://api.ouraring.com\n"
         "  OURA_PUSHGATEWAY_URL         push run metrics there when set\n"
