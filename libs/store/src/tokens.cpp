@@ -158,7 +158,7 @@ std::string TokenCipher::open(long long user_id, std::string_view column, int ke
 }
 
 void save_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id, const StoredTokens& t) {
-    queue_for_token_row(tx, user_id);  // a no-op when this transaction already holds it (lock_tokens)
+    queue_for_token_row(tx, user_id);  // returns at once when this transaction holds it already (lock_tokens)
     auto access = cipher.seal(user_id, "access_token", t.access_token);
     auto refresh = cipher.seal(user_id, "refresh_token", t.refresh_token);
     pqxx::binarystring access_bytes(access.data(), access.size());
