@@ -3,16 +3,20 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -29,19 +33,47 @@ using tcp = asio::ip::tcp;
 struct Server::Impl {
     ServerOptions options;
     Handler handler;
+    // Before ioc: coroutine frames the io_context destroys at the end still count themselves out.
+    std::atomic<int> in_flight{0};
+    std::mutex sockets_mutex;  // also orders "request taken" against stop_accepting's sweep
+    std::set<tcp::socket*> idle_sockets;  // connections waiting for a request; closed at stop
+    std::condition_variable idle_cv;      // signalled (under sockets_mutex) when in_flight drops
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
+    // Keeps the I/O threads running once the listener is closed and the last connection gone, so
+    // stop_accepting() and stop() can still post to them.
+    asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
+    std::atomic<bool> listener_closed{false};
+    std::uint16_t bound_port = 0;  // kept: the acceptor forgets it once closed
     std::vector<std::thread> threads;
+    // Declared after ioc: destroyed (joined) first, while the io_context its completions go to exists.
+    std::unique_ptr<asio::thread_pool> handler_pool;
     std::atomic<bool> stopping{false};
-    std::atomic<int> in_flight{0};
-    std::mutex sockets_mutex;
-    std::set<tcp::socket*> idle_sockets;  // connections waiting for a request; closed at stop
     bool started = false;
     bool stopped = false;
 
     asio::awaitable<void> listen();
     asio::awaitable<void> session(tcp::socket socket);
+    asio::awaitable<Response> run_handler(Request& request) { co_return call_handler(request); }
     Response call_handler(Request& request);
+    void close_listener();
+    void request_done() {
+        std::lock_guard lock(sockets_mutex);
+        --in_flight;
+        idle_cv.notify_all();
+    }
+
+    // Counts a request from the moment it is read until its answer is written (or the connection
+    // dropped), so a drain waits for the bytes to leave, not just for the handler to return.
+    struct InFlightGuard {
+        Impl* impl = nullptr;
+        InFlightGuard() = default;
+        InFlightGuard(const InFlightGuard&) = delete;
+        InFlightGuard& operator=(const InFlightGuard&) = delete;
+        ~InFlightGuard() {
+            if (impl) impl->request_done();
+        }
+    };
 };
 
 namespace {
@@ -126,9 +158,14 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
             stream.expires_after(options.read_timeout);
             co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         }
+        InFlightGuard counted;
         {
             std::lock_guard lock(sockets_mutex);
             idle_sockets.erase(raw);
+            if (!ec) {
+                ++in_flight;
+                counted.impl = this;
+            }
         }
         first = false;
         Response response;
@@ -145,13 +182,18 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
             version = req.version();
             keep_alive = req.keep_alive();
             Request request = to_request(req, stream.socket());
-            ++in_flight;
-            response = call_handler(request);
+            request.received = std::chrono::steady_clock::now();
+            if (handler_pool) {
+                // The session waits here without holding an I/O thread; it resumes on one.
+                response = co_await asio::co_spawn(handler_pool->get_executor(), run_handler(request),
+                                                   asio::use_awaitable);
+            } else {
+                response = call_handler(request);
+            }
             if (response.delay.count() > 0) {
                 asio::steady_timer timer(ioc, response.delay);
                 co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             }
-            --in_flight;
         }
         if (response.fault == Fault::reset) {
             beast::error_code ignored;
@@ -183,38 +225,69 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_shared<
     impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
     impl_->acceptor.bind(ep);
     impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    impl_->bound_port = impl_->acceptor.local_endpoint().port();
 }
 
 Server::~Server() { stop(std::chrono::seconds(2)); }
 
-std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t Server::port() const { return impl_->bound_port; }
 
 int Server::in_flight() const { return impl_->in_flight.load(); }
 
 void Server::start() {
     if (impl_->started) return;
     impl_->started = true;
+    if (impl_->options.handler_threads > 0)
+        impl_->handler_pool = std::make_unique<asio::thread_pool>(impl_->options.handler_threads);
     asio::co_spawn(impl_->ioc, impl_->listen(), asio::detached);
     int n = std::max(1, impl_->options.threads);
     for (int i = 0; i < n; ++i) impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
 }
 
+void Server::Impl::close_listener() {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    std::lock_guard lock(sockets_mutex);
+    for (auto* s : idle_sockets) s->cancel(ignored);
+}
+
+void Server::stop_accepting() {
+    if (impl_->stopped || impl_->listener_closed.exchange(true)) return;
+    impl_->stopping = true;
+    if (!impl_->started) {
+        impl_->close_listener();
+        return;
+    }
+    // The acceptor belongs to the I/O threads; close it there and wait, so that on return a new
+    // connection is refused for certain.
+    std::promise<void> closed;
+    auto done = closed.get_future();
+    asio::post(impl_->ioc, [impl = impl_.get(), &closed] {
+        impl->close_listener();
+        closed.set_value();
+    });
+    done.wait();
+}
+
+bool Server::wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(impl_->sockets_mutex);
+    return impl_->idle_cv.wait_for(lock, timeout, [&] { return impl_->in_flight.load() == 0; });
+}
+
 void Server::stop(std::chrono::milliseconds drain) {
     if (impl_->stopped) return;
+    stop_accepting();
     impl_->stopped = true;
-    impl_->stopping = true;
-    asio::post(impl_->ioc, [impl = impl_.get()] {
-        beast::error_code ignored;
-        impl->acceptor.close(ignored);
-        std::lock_guard lock(impl->sockets_mutex);
-        for (auto* s : impl->idle_sockets) s->cancel(ignored);
-    });
-    auto deadline = std::chrono::steady_clock::now() + drain;
-    while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_idle(drain);
+    impl_->keep_running.reset();
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();
+    if (impl_->handler_pool) {
+        // Handlers not yet started are dropped; running ones cannot be interrupted, only awaited.
+        impl_->handler_pool->stop();
+        impl_->handler_pool->join();
+    }
     // Let what was cancelled finish on this thread, so no coroutine outlives the server.
     beast::error_code ignored;
     impl_->acceptor.close(ignored);

@@ -29,6 +29,7 @@ struct Request {
     Headers headers;
     std::string body;     // raw bytes, exactly as received (webhook signatures are over these)
     std::string remote;   // peer address
+    std::chrono::steady_clock::time_point received{};  // when the whole request was read (request metrics)
 
     std::string_view path() const;                              // target without the query
     std::optional<std::string> query(std::string_view key) const;  // first value, percent-decoded
