@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "oura/core/crypto.hpp"
+#include "oura/store/database.hpp"
 
 namespace oura::store {
 namespace {
@@ -181,6 +182,39 @@ std::vector<std::string> migrate(pqxx::connection& conn, const std::vector<Migra
 std::string applied_version(pqxx::connection& conn) {
     auto applied = read_applied(conn);
     return applied.empty() ? std::string() : applied.rbegin()->first;
+}
+
+namespace {
+// libpq takes connect_timeout in a URI's query or as a key=value pair; a probe must not hang on a
+// black-holed address for the OS's minutes-long TCP timeout.
+std::string with_connect_timeout(const std::string& url, std::chrono::seconds timeout) {
+    auto seconds = std::to_string(std::max<long long>(1, timeout.count()));
+    if (url.find("://") == std::string::npos) return url + " connect_timeout=" + seconds;
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + seconds;
+}
+}  // namespace
+
+SchemaReadiness schema_readiness(const std::string& url, const std::string& expected, std::chrono::seconds timeout) {
+    SchemaReadiness out;
+    out.expected = expected;
+    try {
+        auto conn = connect(with_connect_timeout(url, timeout));
+        out.applied = applied_version(*conn);
+    } catch (const database_unavailable& e) {
+        out.reason = std::string("database unreachable: ") + e.what();
+        return out;
+    } catch (const std::exception& e) {
+        out.reason = std::string("cannot read the schema version: ") + e.what();
+        return out;
+    }
+    if (out.applied.empty()) {
+        out.reason = "the database has no migrations applied; run oura-migrate";
+    } else if (out.applied < expected) {
+        out.reason = "the schema is at " + out.applied + ", this binary needs " + expected + "; run oura-migrate";
+    } else {
+        out.ready = true;
+    }
+    return out;
 }
 
 }  // namespace oura::store

@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
@@ -50,5 +51,19 @@ std::vector<std::string> migrate(pqxx::connection& conn, const std::vector<Migra
 
 // The newest applied migration's name, or empty (for /readyz: "migrations at the expected version").
 std::string applied_version(pqxx::connection& conn);
+
+// What /readyz reports: whether the database answers and has the migrations a binary needs.
+struct SchemaReadiness {
+    bool ready = false;
+    std::string applied;   // newest applied migration; empty when none or unreachable
+    std::string expected;  // newest migration the binary was built with
+    std::string reason;    // why not ready (never holds a password); empty when ready
+};
+
+// Opens a fresh connection to `url` (giving up after `timeout`) and reads the newest applied
+// migration. Ready when it is `expected` or a newer one: the upgrade hook migrates before new pods
+// roll out, so pods of the previous release must stay ready meanwhile. Never throws.
+SchemaReadiness schema_readiness(const std::string& url, const std::string& expected,
+                                 std::chrono::seconds timeout = std::chrono::seconds(3));
 
 }  // namespace oura::store
