@@ -1,0 +1,102 @@
+#pragma once
+// What every long-running daemon shares (DESIGN §3): settings checked at start, the HTTP server
+// with handlers on a pool apart from its I/O threads, /healthz /readyz /metrics, request metrics
+// by route and status, and SIGTERM → stop accepting, drain requests and background workers within
+// a grace period, exit. A daemon adds its routes and workers, then calls run().
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oura/core/config.hpp"
+#include "oura/core/log.hpp"
+#include "oura/core/signals.hpp"
+#include "oura/http/server.hpp"
+#include "oura/metrics/http_metrics.hpp"
+#include "oura/metrics/registry.hpp"
+#include "oura/service/router.hpp"
+
+namespace oura::service {
+
+struct Settings {
+    std::string service;                    // the name in logs
+    std::string database_url;               // OURA_DATABASE_URL (required): what /readyz checks
+    std::string http_address = "0.0.0.0";   // OURA_HTTP_ADDRESS
+    std::uint16_t http_port = 8080;         // OURA_HTTP_PORT; 0 picks a free port (tests)
+    int io_threads = 2;                     // OURA_HTTP_IO_THREADS
+    int handler_threads = 8;                // OURA_HTTP_HANDLER_THREADS
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds(25)};  // OURA_SHUTDOWN_GRACE_SECONDS
+};
+
+// Reads the runtime's variables from `env`; throws core::config_error naming the variable and
+// what is wrong (the daemon's main turns it into one line and exit code 2).
+Settings load_settings(const core::Env& env, std::string service);
+
+// One background worker: runs on its own thread and must return soon after `stop` is requested.
+using WorkerBody = std::function<void(std::stop_token stop)>;
+
+class Runtime {
+public:
+    // Binds the port (throws core::startup_error naming OURA_HTTP_PORT when it cannot) and routes
+    // /healthz, /readyz and /metrics. `log` must outlive the runtime.
+    Runtime(Settings settings, const core::Logger& log);
+    ~Runtime();  // shuts down first if still running
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    Router& router() { return router_; }                    // add routes before start()
+    metrics::Registry& registry() { return registry_; }     // register the daemon's own families here
+    const core::Logger& log() const { return log_; }
+    const Settings& settings() const { return settings_; }
+    std::uint16_t port() const;                             // the bound port (useful with port 0)
+
+    // Registers a worker started by start(); shutdown() signals its stop_token and waits for it.
+    // An exception escaping it is logged and turns the exit code into 1.
+    void add_worker(std::string name, WorkerBody body);  // before start()
+
+    void start();  // serves and starts the workers; returns at once; idempotent
+    // Stops accepting (new connections are refused), signals the workers, and waits up to the grace
+    // for requests in flight and workers. 0 when everything finished in time and no worker failed,
+    // 1 otherwise. Idempotent (returns the first result).
+    int shutdown();
+    // start(), wait for SIGTERM or SIGINT, shutdown(). When the grace passes with work still
+    // running, the process exits at once with 1: a stuck handler must not hold it past the deadline.
+    int run(const core::ShutdownSignals& signals);
+
+private:
+    http::Response handle(const http::Request& request);
+    http::Response readiness() const;
+    bool wait_workers(std::chrono::steady_clock::time_point deadline);
+
+    Settings settings_;
+    const core::Logger& log_;
+    std::string expected_migration_;
+    metrics::Registry registry_;
+    metrics::HttpMetrics http_metrics_;
+    Router router_;
+    struct Worker {
+        std::string name;
+        WorkerBody body;
+    };
+    std::vector<Worker> workers_;
+    std::stop_source stop_;
+    std::mutex workers_mutex_;
+    std::condition_variable workers_done_;
+    int workers_running_ = 0;
+    bool worker_failed_ = false;
+    std::vector<std::thread> worker_threads_;
+    bool started_ = false;
+    std::optional<int> shutdown_result_;
+    // Last: destroyed first, so no handler runs while the members above go away.
+    std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace oura::service
