@@ -233,15 +233,21 @@ int App::run_once() {
         return out;
     };
 
+    std::vector<Task> document_tasks;
+    try {
+        document_tasks = tasks_for(documents);
+    } catch (const store::database_unavailable& e) {
+        log_.error("database unreachable", {{"error", e.what()}});
+        return core::exit_usage;
+    }
     if (settings_.dry_run) {
-        std::size_t planned = 0;
-        for (const auto* phase : {&documents, &series})
-            for (const auto& t : tasks_for(*phase)) {
-                ++planned;
+        auto series_tasks = tasks_for(series);
+        for (const auto* tasks : {&document_tasks, &series_tasks})
+            for (const auto& t : *tasks)
                 std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
                           << core::format_date(t.window.from) << " .. " << core::format_date(t.window.to) << "\n";
-            }
-        log_.info("dry run: nothing fetched, nothing written", {{"users", users.size()}, {"tasks", planned}});
+        log_.info("dry run: nothing fetched, nothing written",
+                  {{"users", users.size()}, {"tasks", document_tasks.size() + series_tasks.size()}});
         return core::exit_ok;
     }
 
@@ -286,7 +292,7 @@ int App::run_once() {
         for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
         for (auto& th : threads) th.join();
     };
-    run_tasks(tasks_for(documents));
+    run_tasks(document_tasks);
     std::vector<Task> series_tasks;
     try {
         series_tasks = tasks_for(series);
