@@ -265,7 +265,7 @@ TEST_CASE("every binary stops with exit code 2 and one line naming a bad OURA_LO
     fs::remove(file);
 }
 
-TEST_CASE("a bad OURA_PUSHGATEWAY_URL or OURA_NOW stops the poller before it syncs anything", "[e2e][config]") {
+TEST_CASE("a bad OURA_PUSHGATEWAY_URL, OURA_NOW or OURA_CA_FILE stops the poller before it syncs anything", "[e2e][config]") {
     Simulator sim({"--users", "1", "--days", "2"});
     TestDatabase db;
     Poller p(sim, db, "2026-01-15T12:00:00Z");
@@ -273,7 +273,8 @@ TEST_CASE("a bad OURA_PUSHGATEWAY_URL or OURA_NOW stops the poller before it syn
     for (const auto& [name, value] : {std::pair{"OURA_PUSHGATEWAY_URL", "pushgateway:9091"},
                                       std::pair{"OURA_PUSHGATEWAY_URL", "http://:9091"},
                                       std::pair{"OURA_NOW", "yesterday"},
-                                      std::pair{"OURA_NOW", "2026-01-15T12:00:00"}}) {
+                                      std::pair{"OURA_NOW", "2026-01-15T12:00:00"},
+                                      std::pair{"OURA_CA_FILE", "/nonexistent/ca.pem"}}) {
         INFO(name << "=" << value);
         auto env = p.env;
         env[name] = value;

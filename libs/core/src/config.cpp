@@ -96,6 +96,14 @@ std::string Env::get_url(std::string_view name, std::string_view fallback) const
     return *v;
 }
 
+std::string Env::get_readable_file(std::string_view name) const {
+    auto v = get(name);
+    if (!v) return {};
+    std::ifstream in(*v, std::ios::binary);
+    if (!in) throw config_error(std::string(name) + ": cannot read '" + *v + "': " + std::strerror(errno));
+    return *v;
+}
+
 std::optional<std::chrono::sys_seconds> Env::get_instant(std::string_view name) const {
     auto v = get(name);
     if (!v) return std::nullopt;

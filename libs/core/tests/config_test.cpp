@@ -82,3 +82,14 @@ TEST_CASE("OURA_LOG_LEVEL is a level or an error naming it, also from a file", "
     CHECK_THROWS_WITH(oura::core::log_level(Env::from({{"OURA_LOG_LEVEL_FILE", "/nonexistent/level"}})),
                       Catch::Contains("OURA_LOG_LEVEL_FILE"));
 }
+
+TEST_CASE("a file setting names a file this process can read", "[unit][config]") {
+    using oura::core::Env;
+    CHECK(Env::from({}).get_readable_file("OURA_CA_FILE").empty());
+    auto path = std::string(std::tmpnam(nullptr));
+    std::ofstream(path) << "-----BEGIN CERTIFICATE-----\n";
+    CHECK(Env::from({{"OURA_CA_FILE", path}}).get_readable_file("OURA_CA_FILE") == path);
+    std::remove(path.c_str());
+    CHECK_THROWS_WITH(Env::from({{"OURA_CA_FILE", "/nonexistent/ca.pem"}}).get_readable_file("OURA_CA_FILE"),
+                      Catch::Contains("OURA_CA_FILE"));
+}

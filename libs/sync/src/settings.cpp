@@ -18,7 +18,7 @@ api::ApiOptions api_options_from_env(const core::Env& env, bool require_client) 
     o.token_url = o.api_base_url + "/oauth/token";
     o.client_id = require_client ? env.require("OURA_CLIENT_ID") : env.get_or("OURA_CLIENT_ID", "");
     o.client_secret = require_client ? env.require("OURA_CLIENT_SECRET") : env.get_or("OURA_CLIENT_SECRET", "");
-    o.http.ca_file = env.get_or("OURA_CA_FILE", "");
+    o.http.ca_file = env.get_readable_file("OURA_CA_FILE");
     o.http.read_timeout = env.get_duration("OURA_HTTP_TIMEOUT", o.http.read_timeout);
     return o;
 }

@@ -34,6 +34,9 @@ public:
     // An http:// or https:// URL with a host (and a port from 1 to 65535 when one is given);
     // `fallback` when unset. Throws config_error naming the variable.
     std::string get_url(std::string_view name, std::string_view fallback) const;
+    // The path of a file this process can read; "" when unset. Throws config_error naming the
+    // variable, so a missing CA bundle stops the start instead of failing every request later.
+    std::string get_readable_file(std::string_view name) const;
     // An ISO 8601 instant with an offset ("2026-01-15T23:30:00Z", "...+13:00"); nullopt when unset.
     std::optional<std::chrono::sys_seconds> get_instant(std::string_view name) const;
 
