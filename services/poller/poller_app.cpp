@@ -50,7 +50,7 @@ core::CommandLine command_line() {
         "rate and ring battery included and reaching back to the newest stored sample, personal_info and\n"
         "ring_configuration. Documents Oura no longer has inside the window are tombstoned. A second\n"
         "poller started during a run exits 0 at once; runs that died are marked abandoned by the next.",
-        {{"days", "N", "days to reconcile, ending today (default 3, at most 3650)"},
+        {{"days", "N", "local days to reconcile, ending on each user's today (default 3, at most 3650)"},
          {"resources", "LIST", "comma-separated REST names (default: all), e.g. sleep,heartrate"},
          {"users", "LIST", "comma-separated user ids or Oura user ids (default: every active user)"},
          {"concurrency", "N", "user × resource syncs run at once (default 4, at most 32)"},

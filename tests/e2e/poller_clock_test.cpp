@@ -219,8 +219,14 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
     REQUIRE(sim.call("POST", "/_sim/faults", R"({"route":"*","kind":"latency","latency_ms":200,"probability":1})").status == 200);
 
     auto log_path = fs::temp_directory_path() / ("oura-lost-db-poller-" + std::to_string(::getpid()) + ".log");
+    // libpqxx 6.4 leaks the error result of a connection cut mid-query (docs/known-issues.md); in a
+    // sanitizer build that known leak must not turn the poller's exit code into LeakSanitizer's.
+    auto suppressions = fs::temp_directory_path() / ("oura-lost-db-lsan-" + std::to_string(::getpid()) + ".supp");
+    std::ofstream(suppressions) << "leak:libpqxx-6.4.so\n";
+    auto env = p.env;
+    env["LSAN_OPTIONS"] = "suppressions=" + suppressions.string();
     std::vector<std::string> argv{oura::test::binary("poller"), "--days", "5", "--concurrency", "1"};
-    oura::core::ChildProcess poller(argv, p.env, log_path.string());
+    oura::core::ChildProcess poller(argv, env, log_path.string());
     REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; }));
 
     // The database goes away: no new connections, and every open one is cut.
@@ -241,6 +247,7 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
     CHECK(p.db.scalar("SELECT status FROM oura.sync_runs") == "failed");
     CHECK(p.count("SELECT count(*) FROM oura.sync_runs WHERE finished_at IS NOT NULL") == 1);
     fs::remove(log_path);
+    fs::remove(suppressions);
 }
 
 TEST_CASE("every binary stops with exit code 2 and one line naming a bad OURA_LOG_LEVEL, even from a file",
