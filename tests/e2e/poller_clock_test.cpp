@@ -199,7 +199,8 @@ TEST_CASE("a poller killed with -9 leaves its run running until the next run mar
         CHECK(doomed.stop(SIGKILL, std::chrono::seconds(10)) == 128 + SIGKILL);
     }
     // The killed run's server session ends (and frees the run lock) once PostgreSQL sees the socket close.
-    REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0; }));
+    REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                           " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0; }));
     CHECK(p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1);
 
     REQUIRE(sim.call("DELETE", "/_sim/faults").status == 200);
@@ -244,7 +245,9 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
     REQUIRE(waited);
 
     CHECK(poller.wait(std::chrono::minutes(2)) == 1);  // the syncs that met no database failed
-    CHECK(p.db.scalar("SELECT status FROM oura.sync_runs") == "failed");
+    // Failed, or partial if a sync finished before the cut: either way the run says how it ended.
+    auto status = p.db.scalar("SELECT status FROM oura.sync_runs");
+    CHECK((status == "failed" || status == "partial"));
     CHECK(p.count("SELECT count(*) FROM oura.sync_runs WHERE finished_at IS NOT NULL") == 1);
     fs::remove(log_path);
     fs::remove(suppressions);
