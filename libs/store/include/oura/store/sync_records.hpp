@@ -22,7 +22,7 @@ struct SyncSuccess {
 };
 void record_success(pqxx::work& tx, long long user_id, const std::string& resource, const SyncSuccess& success);
 // status: error | scope_missing | forbidden. `error` must hold no secret.
-void record_failure(pqxx::connection& conn, long long user_id, const std::string& resource, const std::string& status,
+void record_failure(pqxx::work& tx, long long user_id, const std::string& resource, const std::string& status,
                     const std::string& error);
 
 // An advisory lock held for as long as this object lives on its own connection, or not at all.
