@@ -134,7 +134,8 @@ int reproject(const std::vector<std::string>& args, const core::Env& env) {
     for (const auto& f : report.failures) std::cout << "  " << f.resource << " " << f.document_id << ": " << f.problem << "\n";
     if (report.failed > static_cast<long long>(report.failures.size()))
         std::cout << "  (" << report.failed - static_cast<long long>(report.failures.size()) << " more not listed)\n";
-    return report.failed > 0 ? core::exit_failure : core::exit_ok;
+    for (const auto& e : report.cleanup_errors) std::cout << "  " << e << "\n";
+    return report.failed > 0 || !report.cleanup_errors.empty() ? core::exit_failure : core::exit_ok;
 }
 
 }  // namespace

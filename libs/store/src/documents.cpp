@@ -429,10 +429,20 @@ ReprojectReport reproject(Pool& pool, const ReprojectOptions& options) {
     }
     // Curated rows whose document was deleted or never was (a changed mapping): one statement per
     // user and resource, each bounded by one user's rows.
+    // A data error here (the statement reads the payloads of live documents, a malformed one among
+    // them) leaves that user's stale rows of the resource in place and is reported.
     for (const auto& resource : resources) {
         const auto* p = find_projection(resource);
-        for (auto uid : users)
-            pool.transact([&](Transaction& tx) { exec(tx, Statement{p->remove_name, p->remove_sql}, uid, nullptr); });
+        for (auto uid : users) {
+            auto error = pool.transact([&](Transaction& tx) {
+                return unless_data_error(tx, [&](pqxx::transaction_base& sub) {
+                    exec(sub, Statement{p->remove_name, p->remove_sql}, uid, nullptr);
+                });
+            });
+            if (error)
+                report.cleanup_errors.push_back(resource + " of user " + std::to_string(uid) +
+                                                ": removing rows of documents no longer live failed: " + *error);
+        }
     }
     return report;
 }

@@ -112,13 +112,15 @@ struct ReprojectReport {
     std::vector<std::string> resources;              // the resources rebuilt
     std::map<std::string, long long> failed_by_resource;
     std::vector<DocumentIssue> failures;             // the first WriteCounts::max_issues of them
+    std::vector<std::string> cleanup_errors;          // stale-row removals that failed on a data error
 };
 
 // Rebuilds the curated rows from the raw documents (after a mapping change), for one user or all,
 // one resource or every projected one: each document projected like the write path does (a data
 // error costs only that document), in batches of batch_size documents, each batch its own
 // transaction, so no transaction grows with the database. Then curated rows whose document is no
-// longer live are removed (one statement per user and resource). Throws retryable_error or
+// longer live are removed (one statement per user and resource; a data error there is reported in
+// cleanup_errors). Throws retryable_error or
 // pqxx errors for failures that are not the data's; batches committed before stay committed.
 ReprojectReport reproject(Pool& pool, const ReprojectOptions& options);
 
