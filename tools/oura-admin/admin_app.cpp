@@ -60,16 +60,17 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     if (!oura_id || oura_id->empty()) throw std::runtime_error("personal_info has no id");
     auto email = core::get_string(info, "email").value_or("");
 
-    auto conn = store::connect(url);
-    pqxx::work tx(*conn);
-    auto user = store::upsert_user(tx, std::string(*oura_id), std::string(email));
     store::StoredTokens tokens;
     tokens.access_token = *access;
     tokens.refresh_token = *refresh;
     tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
     tokens.scopes = api::split_scopes(cli.value_or("scopes", ""));
-    store::save_tokens(tx, cipher, user.user_id, tokens);
-    tx.commit();
+    store::Pool pool(url, 1);
+    auto user = pool.transact([&](store::Transaction& tx) {
+        auto u = store::upsert_user(tx, std::string(*oura_id), std::string(email));
+        store::save_tokens(tx, cipher, u.user_id, tokens);
+        return u;
+    });
     std::cout << "user " << user.user_id << " (oura id " << user.oura_user_id << (email.empty() ? "" : ", ")
               << email << ") registered; tokens stored encrypted\n";
     return core::exit_ok;
