@@ -162,3 +162,35 @@ TEST_CASE("reproject rebuilds everything else, names the uncastable document and
     CHECK(clean.exit_code == 0);
     CHECK_THAT(clean.out, Catch::Contains("0 failed"));
 }
+
+TEST_CASE("a lock timeout while projecting fails the window as retryable, not as a mapping failure", "[e2e][store]") {
+    Fixtures f;
+    Platform p(f);
+    // Another session holds the curated table longer than the writer's lock_timeout.
+    auto holder = p.db.connect();
+    pqxx::work lock(holder);
+    lock.exec("LOCK TABLE oura.daily_summaries IN ACCESS EXCLUSIVE MODE");
+    auto env = p.env;
+    env["OURA_DATABASE_URL"] = p.db.writer_url() + "?options=-c%20lock_timeout%3D300";
+    auto run = oura::test::run_binary("poller", {"--days", "8", "--resources", "daily_readiness,heartrate"}, env);
+    lock.abort();
+    INFO(run.err.substr(run.err.size() > 6000 ? run.err.size() - 6000 : 0));
+    CHECK(run.exit_code == 1);
+
+    auto failed = oura::test::last_log_line(run.err, "resource sync failed");
+    REQUIRE(!failed.empty());
+    CHECK_THAT(failed, Catch::Contains("\"resource\":\"daily_readiness\"") && Catch::Contains("\"retryable\":true") &&
+                           Catch::Contains("55P03"));
+    CHECK(run.err.find("could not be projected") == std::string::npos);
+    CHECK(run.err.find("document stored raw with a problem") == std::string::npos);
+    CHECK(p.scalar("SELECT status FROM oura.sync_state WHERE resource = 'daily_readiness'") == "error");
+    CHECK_THAT(p.scalar("SELECT last_error FROM oura.sync_state WHERE resource = 'daily_readiness'"),
+               Catch::Contains("retryable"));
+    // The failed page is not half-written; heart rate, which needs no such lock, landed.
+    CHECK(p.scalar("SELECT count(*) FROM oura.oura_documents WHERE resource = 'daily_readiness'") == "0");
+    CHECK(p.scalar("SELECT status FROM oura.sync_state WHERE resource = 'heartrate'") == "ok");
+
+    // Retried without the lock, the same window lands.
+    oura::test::run_binary("poller", {"--days", "8", "--resources", "daily_readiness"}, p.env);
+    CHECK(p.scalar("SELECT count(*) FROM oura.oura_documents WHERE resource = 'daily_readiness'") == "6");
+}
