@@ -124,6 +124,10 @@ struct ReprojectReport {
 // pqxx errors for failures that are not the data's; batches committed before stay committed.
 ReprojectReport reproject(Pool& pool, const ReprojectOptions& options);
 
+// The rule of oura.lenient_instant (migration 0008) for one string: ISO 8601 with 'T', a real
+// date, an explicit offset. The time series check their timestamps with it before COPY.
+bool is_instant_with_offset(std::string_view text);
+
 // A Postgres text[] literal of `values` ({"a","b"}), for array parameters.
 std::string to_pg_array(const std::vector<std::string>& values);
 
