@@ -202,7 +202,7 @@ int App::run_once() {
         return core::exit_ok;
     }
 
-    long long run_id = pool.with_connection([](pqxx::connection& c) { return store::start_run(c, "poller"); });
+    long long run_id = pool.transact([](store::Transaction& tx) { return store::start_run(tx, "poller"); });
     log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()}, {"resources", resources.size()},
                                      {"days", settings_.days}});
 
@@ -245,7 +245,7 @@ int App::run_once() {
     auto summary = summary_json(totals, users.size(), seconds, failures);
     std::string status = failures == 0 ? "succeeded" : (failures < static_cast<long long>(tasks.size()) ? "partial" : "failed");
     try {
-        pool.with_connection([&](pqxx::connection& c) { store::finish_run(c, run_id, status, summary, ""); });
+        pool.transact([&](store::Transaction& tx) { store::finish_run(tx, run_id, status, summary, ""); });
     } catch (const std::exception& e) {
         log_.error("cannot record the run's end", {{"error", e.what()}});
     }
@@ -263,7 +263,7 @@ int App::run_once() {
                                       {"summary", core::JsonText{summary}}});
     long long dead_grants = 0;
     try {
-        dead_grants = pool.with_connection([](pqxx::connection& c) { return store::count_dead_grants(c); });
+        dead_grants = pool.transact([](store::Transaction& tx) { return store::count_dead_grants(tx); });
         if (dead_grants > 0)
             log_.warn("users must connect their Oura account again (see oura-admin users list)",
                       {{"users", dead_grants}});

@@ -131,15 +131,16 @@ TEST_CASE("tokens are sealed at rest and open only with the same key", "[pg][sto
     }
     CHECK(db.scalar("SELECT position('plaintext' in encode(access_token, 'escape')) + "
                     "position('plaintext' in encode(refresh_token, 'escape')) FROM oura_secret.oauth_tokens") == "0");
-    auto back = store::load_tokens(c, cipher, uid);
+    pqxx::nontransaction read(c);
+    auto back = store::load_tokens(read, cipher, uid);
     REQUIRE(back);
     CHECK(back->access_token == t.access_token);
     CHECK(back->refresh_token == t.refresh_token);
     CHECK(back->scopes == t.scopes);
     store::TokenCipher other(std::string(32, 'o'), 1);
-    CHECK_THROWS_AS(store::load_tokens(c, other, uid), store::token_error);
+    CHECK_THROWS_AS(store::load_tokens(read, other, uid), store::token_error);
     store::TokenCipher next_version(std::string(32, 'k'), 2);
-    CHECK_THROWS_WITH(store::load_tokens(c, next_version, uid), Catch::Contains("key version 1"));
+    CHECK_THROWS_WITH(store::load_tokens(read, next_version, uid), Catch::Contains("key version 1"));
 }
 
 TEST_CASE("the pool reconnects when the server drops its connection", "[pg][store]") {

@@ -39,18 +39,11 @@ const char* nullable(const std::string& s) { return s.empty() ? nullptr : s.c_st
 
 }  // namespace
 
-long long start_run(pqxx::connection& conn, const std::string& kind) {
-    pqxx::work tx(conn);
-    auto id = exec1(tx, insert_run, kind)[0].as<long long>();
-    tx.commit();
-    return id;
-}
+long long start_run(pqxx::work& tx, const std::string& kind) { return exec1(tx, insert_run, kind)[0].as<long long>(); }
 
-void finish_run(pqxx::connection& conn, long long run_id, const std::string& status, const std::string& summary_json,
+void finish_run(pqxx::work& tx, long long run_id, const std::string& status, const std::string& summary_json,
                 const std::string& error) {
-    pqxx::work tx(conn);
     exec(tx, update_run, run_id, status, summary_json, error);
-    tx.commit();
 }
 
 void record_success(pqxx::work& tx, long long user_id, const std::string& resource, const SyncSuccess& s) {

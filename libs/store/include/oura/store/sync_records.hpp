@@ -11,9 +11,9 @@
 namespace oura::store {
 
 // Inserts a running sync_runs row; returns its id.
-long long start_run(pqxx::connection& conn, const std::string& kind);
+long long start_run(pqxx::work& tx, const std::string& kind);
 // status: succeeded | partial | failed; summary: a JSON object.
-void finish_run(pqxx::connection& conn, long long run_id, const std::string& status, const std::string& summary_json,
+void finish_run(pqxx::work& tx, long long run_id, const std::string& status, const std::string& summary_json,
                 const std::string& error);
 
 struct SyncSuccess {
