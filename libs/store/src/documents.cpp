@@ -19,12 +19,14 @@ namespace {
 // tag has none).
 constexpr Statement upsert_document_page{"upsert_document_page", R"sql(
     WITH incoming AS (
-        SELECT DISTINCT ON (doc->>'id') doc->>'id' AS document_id, doc AS payload,
+        SELECT DISTINCT ON (k.id) k.id AS document_id, doc AS payload,
                oura.lenient_day(CASE WHEN jsonb_typeof(doc->$4::text) = 'string' THEN doc->>$4::text END) AS day,
                oura.lenient_instant(CASE WHEN jsonb_typeof(doc->$5::text) = 'string' THEN doc->>$5::text END) AS start_at,
                oura.lenient_instant(CASE WHEN jsonb_typeof(doc->$6::text) = 'string' THEN doc->>$6::text END) AS end_at
-          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS page(doc, ord)
-         ORDER BY doc->>'id', ord DESC
+          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS page(doc, ord),
+               LATERAL (SELECT coalesce(doc->>'id', CASE WHEN $7::boolean
+                        THEN 'sha256:' || encode(sha256(convert_to(doc::text, 'UTF8')), 'hex') END) AS id) k
+         ORDER BY k.id, ord DESC
     ), written AS (
         INSERT INTO oura.oura_documents AS d
                (user_id, resource, document_id, day, start_at, end_at, payload, payload_sha256)
@@ -321,7 +323,7 @@ WriteCounts upsert_documents(pqxx::work& tx, long long user_id, std::string_view
     WriteCounts counts;
     if (documents.empty()) return counts;
     auto r = exec(tx, upsert_document_page, user_id, std::string(resource), join_json_array(documents),
-                  nullable(shape.day_field), nullable(shape.start_field), nullable(shape.end_field));
+                  nullable(shape.day_field), nullable(shape.start_field), nullable(shape.end_field), shape.key_by_hash);
     std::vector<std::string> changed;
     for (const auto& row : r) {
         auto id = row[0].as<std::string>();
@@ -474,7 +476,7 @@ ReprojectReport reproject(Pool& pool, const ReprojectOptions& options) {
         for (auto uid : users) {
             auto error = pool.transact([&](Transaction& tx) {
                 return unless_data_error(tx, [&](pqxx::transaction_base& sub) {
-                    exec(sub, Statement{p->remove_name, p->remove_sql}, uid, nullptr);
+                    exec(sub, Statement{p->remove_all_name, p->remove_all_sql}, uid);
                 });
             });
             if (error)

@@ -1,6 +1,7 @@
 #include "oura/sync/syncer.hpp"
 
 #include "oura/store/sync_records.hpp"
+#include "oura/sync/discovery.hpp"
 
 namespace oura::sync {
 namespace {
@@ -106,7 +107,7 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
                         seen.resize(seen_before);  // a retry on a fresh connection starts the page over
                         if (resource.name == "heartrate") return store::upsert_heart_rate(tx, user_id, page.items);
                         if (resource.name == "ring_battery_level") return store::upsert_battery_levels(tx, user_id, page.items);
-                        return store::upsert_documents(tx, user_id, resource.name, shape_of(resource), page.items, &seen);
+                        return store::upsert_documents(tx, user_id, resource.name, shape_for(resource, page.items), page.items, &seen);
                     });
                 });
             });
