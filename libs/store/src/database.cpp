@@ -7,8 +7,9 @@ namespace oura::store {
 std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     try {
         auto conn = std::make_unique<pqxx::connection>(url);
-        // Oura's LocalDateTime values may lack an offset; they are read as UTC, never as the
-        // server's local zone, whatever the cluster is configured with.
+        // Whatever the cluster is configured with, a timestamptz rendered as text and a cast of an
+        // offset-less UtcDateTime (the mapping's utc_instant) mean UTC. The raw rows' start_at and
+        // end_at never depend on it: a time without an offset is stored NULL there.
         pqxx::nontransaction tx(*conn);
         tx.exec("SET TIME ZONE 'UTC'");
         return conn;
