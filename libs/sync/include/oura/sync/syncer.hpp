@@ -21,6 +21,9 @@ struct SyncResult {
     store::WriteCounts counts;
     std::string status = "ok";  // ok | error | scope_missing | forbidden
     std::string error;          // without secrets
+    // The failure was the database's, not the data's (deadlock, timeout, lost connection): the
+    // window wrote nothing of its failed page and the same sync later may well succeed.
+    bool retryable = false;
     long long pages = 0;
     bool ok() const { return status == "ok"; }
 };
@@ -36,10 +39,9 @@ public:
     // data errors: they come back in the result and in sync_state.
     SyncResult sync_window(long long user_id, const api::Resource& resource, api::Window window);
 
-    // Time series from the newest stored sample (or `fallback_from` when none) to the end of
-    // `to`, a UTC day; the caller adds a day for users west of UTC, whose local days end later.
-    SyncResult sync_since_last_sample(long long user_id, const api::Resource& resource, core::Days fallback_from,
-                                      core::Days to);
+    // Time series over `window` (the user's local days at its offset) and back to the local day of
+    // the newest stored sample when that is older (series_window in plan.hpp).
+    SyncResult sync_since_last_sample(long long user_id, const api::Resource& resource, api::Window window);
 
     // One document by id (a webhook's object_id): upserted when Oura has it, tombstoned when not.
     SyncResult sync_document(long long user_id, const api::Resource& resource, const std::string& document_id);
@@ -48,6 +50,9 @@ private:
     template <typename F>
     auto with_token(long long user_id, F&& call);
     SyncResult run(long long user_id, const api::Resource& resource, const std::function<void(SyncResult&)>& work);
+    // Logs each document stored with a problem and skipped samples; throws (failing the window,
+    // recorded in sync_state) when a document was malformed or not projected.
+    void report_data_problems(long long user_id, const SyncResult& result);
 
     store::Pool& pool_;
     api::OuraClient& client_;
