@@ -64,7 +64,7 @@ TEST_CASE("an unchanged page rewrites nothing and a changed document updates raw
     CHECK(db.scalar("SELECT payload->>'score' FROM oura.oura_documents WHERE document_id = 'r2'") == "55");
 }
 
-TEST_CASE("a document the API stopped returning inside a complete window is tombstoned; others are left alone",
+TEST_CASE("a document the API stopped returning inside a complete window is tombstoned and the others are left alone",
           "[pg][store]") {
     TestDatabase db;
     auto c = db.connect();
@@ -84,7 +84,7 @@ TEST_CASE("a document the API stopped returning inside a complete window is tomb
     CHECK(db.scalar("SELECT readiness_score FROM oura.daily_summaries WHERE day = '2024-03-01'") == "70");
 }
 
-TEST_CASE("heart-rate samples arrive through COPY; repeats and overlaps merge by user, time and source", "[pg][store]") {
+TEST_CASE("heart-rate samples arrive through COPY, and repeats and overlaps merge by user, time and source", "[pg][store]") {
     TestDatabase db;
     auto c = db.connect();
     auto uid = new_user(c);
