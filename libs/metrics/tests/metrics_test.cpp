@@ -2,6 +2,7 @@
 
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/registry.hpp"
+#include "oura/metrics/token_metrics.hpp"
 
 using namespace oura::metrics;
 
@@ -29,4 +30,12 @@ TEST_CASE("a push gateway URL with a path or a bad job name is refused before an
     CHECK_THROWS_AS(push_to_gateway(registry, "http://gw:9091/some/path", "poller"), std::invalid_argument);
     CHECK_THROWS_AS(push_to_gateway(registry, "gw:9091", "poller"), std::invalid_argument);
     CHECK_THROWS_AS(push_to_gateway(registry, "http://gw:9091", "a/b"), std::invalid_argument);
+}
+
+TEST_CASE("users who must connect again show up as one gauge", "[unit][metrics]") {
+    Registry registry;
+    record_dead_grants(registry, 2);
+    auto text = serialize(registry);
+    CHECK(text.find("# TYPE oura_tokens_dead_grants gauge") != std::string::npos);
+    CHECK(text.find("oura_tokens_dead_grants 2") != std::string::npos);
 }
