@@ -55,7 +55,7 @@ TEST_CASE("oura-admin without a command shows the commands and exits 2", "[e2e][
     for (const Case& c : std::vector<Case>{{{"frobnicate"}, "frobnicate"},
                                            {{"users"}, "users"},
                                            {{"users", "remove"}, "users remove"},
-                                           {{"users", "add"}, "--access-token"},
+                                           {{"users", "add"}, "--tokens-file"},
                                            {{"users", "add", "--access-token", "a"}, "--refresh-token"},
                                            {{"users", "add", "--bogus"}, "--bogus"},
                                            {{"users", "add", "--access-token", "a", "--refresh-token", "r", "--expires-in", "0"},
