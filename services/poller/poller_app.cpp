@@ -18,6 +18,7 @@
 #include <prometheus/registry.h>
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
+#include "oura/store/table_stats.hpp"
 #include "oura/store/users.hpp"
 #include "oura/sync/settings.hpp"
 #include "oura/sync/syncer.hpp"
@@ -248,6 +249,14 @@ int App::run_once() {
         pool.with_connection([&](pqxx::connection& c) { store::finish_run(c, run_id, status, summary, ""); });
     } catch (const std::exception& e) {
         log_.error("cannot record the run's end", {{"error", e.what()}});
+    }
+    // Sizes for /metrics (DESIGN §3: the poller refreshes stats). Stale sizes harm no data, so a
+    // failure here is logged and leaves the run's exit code alone.
+    try {
+        int tables = pool.with_connection([](pqxx::connection& c) { return store::refresh_table_stats(c); });
+        log_.debug("table stats refreshed", {{"tables", tables}});
+    } catch (const std::exception& e) {
+        log_.warn("cannot refresh table stats", {{"error", e.what()}});
     }
     store::WriteCounts all;
     for (const auto& [name, r] : totals) all += r.counts;
