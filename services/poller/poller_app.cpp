@@ -20,6 +20,7 @@
 #include "oura/store/sync_records.hpp"
 #include "oura/store/table_stats.hpp"
 #include "oura/store/users.hpp"
+#include "oura/sync/discovery.hpp"
 #include "oura/sync/settings.hpp"
 #include "oura/sync/syncer.hpp"
 
@@ -61,6 +62,7 @@ core::CommandLine command_line() {
         "  OURA_CLIENT_ID, OURA_CLIENT_SECRET   the Oura application (required: refreshing tokens needs them)\n"
         "  OURA_API_BASE_URL            default https://api.ouraring.com\n"
         "  OURA_PUSHGATEWAY_URL         push run metrics there when set\n"
+        "  OURA_DISCOVER_COLLECTIONS    keep collections Oura's OpenAPI document adds (default true)\n"
         "  Every variable may instead be given as NAME_FILE (a mounted secret). See docs/configuration.md.\n"
         "Exit codes: 0 success (or another run holds the lock), 1 a resource failed, 2 bad usage or configuration.");
 }
@@ -68,6 +70,9 @@ core::CommandLine command_line() {
 struct Task {
     store::User user;
     const api::Resource* resource;
+    // Found by discovery: Oura may list a collection this account cannot read (403/404), which
+    // is recorded in sync_state but does not fail the run.
+    bool discovered = false;
 };
 
 struct ResourceTotals {
@@ -154,6 +159,7 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.database_url = env.require("OURA_DATABASE_URL");
     s.api = sync::api_options_from_env(env, /*require_client=*/!s.dry_run);
     s.pushgateway_url = env.get_or("OURA_PUSHGATEWAY_URL", "");
+    s.discover_collections = env.get_bool("OURA_DISCOVER_COLLECTIONS", true);
     s.cipher = store::TokenCipher::from_env(env);  // a bad key stops the start, not the middle of a run
     return s;
 }
@@ -214,6 +220,12 @@ int App::run_once() {
     api::OuraClient client(api_options, log_);
     sync::TokenProvider tokens(pool, *settings_.cipher, client, log_);
     sync::Syncer syncer(pool, client, tokens, log_);
+    // Only a full run discovers: --resources names catalogued collections.
+    std::vector<api::Resource> discovered;
+    if (settings_.discover_collections && settings_.resources.empty())
+        discovered = sync::discover_collections(client, log_);
+    for (const auto& u : users)
+        for (const auto& r : discovered) tasks.push_back({u, &r, true});
 
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
@@ -233,7 +245,7 @@ int App::run_once() {
             total.counts += r.counts;
             if (r.status == "scope_missing") ++scope_missing;
             else if (!r.ok()) {
-                ++failures;
+                if (!t.discovered) ++failures;
                 ++total.failures;
             }
         }

@@ -18,6 +18,7 @@ struct Settings {
     std::vector<std::string> resources;  // REST names; empty = every resource of the catalog
     std::vector<std::string> users;      // internal ids or Oura user ids; empty = every active user
     bool dry_run = false;
+    bool discover_collections = true;  // OURA_DISCOVER_COLLECTIONS: also keep collections the catalog does not know
     int concurrency = 4;
     std::string pushgateway_url;  // OURA_PUSHGATEWAY_URL: run metrics are pushed there when set
     std::optional<store::TokenCipher> cipher;  // from OURA_TOKEN_ENCRYPTION_KEY, checked at start

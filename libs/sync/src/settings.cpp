@@ -16,6 +16,9 @@ api::ApiOptions api_options_from_env(const core::Env& env, bool require_client) 
     while (!o.api_base_url.empty() && o.api_base_url.back() == '/') o.api_base_url.pop_back();
     while (!o.auth_base_url.empty() && o.auth_base_url.back() == '/') o.auth_base_url.pop_back();
     o.token_url = o.api_base_url + "/oauth/token";
+    o.openapi_url = env.get_or("OURA_OPENAPI_URL", "");
+    if (!o.openapi_url.empty() && !http::parse_url(o.openapi_url))
+        throw core::config_error("OURA_OPENAPI_URL must be an http:// or https:// URL, got '" + o.openapi_url + "'");
     o.client_id = require_client ? env.require("OURA_CLIENT_ID") : env.get_or("OURA_CLIENT_ID", "");
     o.client_secret = require_client ? env.require("OURA_CLIENT_SECRET") : env.get_or("OURA_CLIENT_SECRET", "");
     o.http.ca_file = env.get_or("OURA_CA_FILE", "");

@@ -1,6 +1,7 @@
 #include "oura/sync/syncer.hpp"
 
 #include "oura/store/sync_records.hpp"
+#include "oura/sync/discovery.hpp"
 
 namespace oura::sync {
 namespace {
@@ -78,7 +79,9 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
                         if (resource.name == "heartrate") counts = store::upsert_heart_rate(tx, user_id, page.items);
                         else if (resource.name == "ring_battery_level")
                             counts = store::upsert_battery_levels(tx, user_id, page.items);
-                        else counts = store::upsert_documents(tx, user_id, resource.name, shape_of(resource), page.items, &seen);
+                        else
+                            counts = store::upsert_documents(tx, user_id, resource.name,
+                                                             shape_for(resource, page.items), page.items, &seen);
                         tx.commit();
                         window_counts += counts;
                     });
