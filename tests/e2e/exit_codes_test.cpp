@@ -76,6 +76,13 @@ TEST_CASE("the poller exits 2 for each bad setting, naming the variable", "[e2e]
         {"OURA_API_BASE_URL", "api.ouraring.com"},
         {"OURA_AUTH_BASE_URL", "ftp://cloud.ouraring.com"},
         {"OURA_HTTP_TIMEOUT", "soon"},
+        {"OURA_CA_FILE", "/nonexistent/ca.pem"},
+        {"OURA_PUSHGATEWAY_URL", "not a url"},
+        {"OURA_LOG_LEVEL", "loud"},
+        {"OURA_TOKEN_ENCRYPTION_KEYS", "garbage"},
+        {"OURA_DISCOVER_COLLECTIONS", "maybe"},
+        {"OURA_OPENAPI_URL", "openapi.json"},
+        {"OURA_NOW", "yesterday"},
         // Both the variable and its _FILE form: which one is meant?
         {"OURA_DATABASE_URL", db.url(), {{"OURA_DATABASE_URL_FILE", "/nonexistent/url"}}},
     };

@@ -5,16 +5,10 @@
 #include <iostream>
 #include <string>
 
-// LeakSanitizer reads this at start. libpqxx 6.4 (Debian 12) drops the error result libpq hands it
-// when a connection breaks mid-query (~2 KiB per broken connection, see docs/known-issues.md): its
-// make_result asks the dead connection for its encoding and throws broken_connection before it owns
-// the result. The libpqxx caller seen here, `connection_base::exec(const char[], int)`, is a hidden
-// symbol (only "libpqxx-6.4.so+offset" in the stack), so the frame that names the allocation is
-// libpq's PQmakeEmptyPGresult, where that error result is made. Our code never calls libpq itself,
-// so only a result libpqxx dropped unowned matches: a leaked object that holds a result (a pqxx
-// result, a connection) is still reported, as is any other leak through libpqxx. The result's 2 KiB
-// data block is an indirect leak of the suppressed one, which LeakSanitizer then does not report.
-extern "C" const char* __lsan_default_suppressions() { return "leak:PQmakeEmptyPGresult\n"; }
+#include "lsan.hpp"
+
+// LeakSanitizer reads this at start; the one known leak, see lsan.hpp.
+extern "C" const char* __lsan_default_suppressions() { return oura::test::known_leak_suppressions; }
 
 int main(int argc, char* argv[]) {
     // catch_discover_tests hands each name to CMake, which splits it at ';' into two filters that
