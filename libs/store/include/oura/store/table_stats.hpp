@@ -7,8 +7,8 @@
 namespace oura::store {
 
 // Upserts one oura.table_stats row per table of schema `oura` (row estimate from pg_class.reltuples,
-// -1 until the table is first analyzed; total bytes with indexes and TOAST) in one transaction;
-// returns the number of tables. Throws pqxx errors; it never touches the health data.
-int refresh_table_stats(pqxx::connection& conn);
+// -1 until the table is first analyzed; total bytes with indexes and TOAST) in `tx`; returns the
+// number of tables. Throws pqxx errors; it never touches the health data.
+int refresh_table_stats(pqxx::work& tx);
 
 }  // namespace oura::store
