@@ -1,5 +1,7 @@
 #include "sim_catalog.hpp"
 
+#include "oura/core/text.hpp"
+
 namespace oura::sim {
 
 const std::vector<ResourceInfo>& all_resources() {
@@ -50,12 +52,9 @@ std::optional<ScopeSet> scope_bit(std::string_view name) {
 
 ScopeSet parse_scopes(std::string_view text) {
     ScopeSet out = 0;
-    while (!text.empty()) {
-        auto sep = text.find_first_of(" ,+");
-        auto word = text.substr(0, sep);
-        text = sep == std::string_view::npos ? std::string_view{} : text.substr(sep + 1);
-        if (word == "spo2Daily") word = "spo2";  // the spec's spelling of the same scope
-        if (auto bit = scope_bit(word)) out |= *bit;
+    for (const auto& word : core::split_list(text, " ,+")) {
+        // "spo2Daily" is the spec's spelling of the same scope.
+        if (auto bit = scope_bit(word == "spo2Daily" ? "spo2" : word)) out |= *bit;
     }
     return out;
 }
