@@ -9,9 +9,9 @@
 #include "oura/api/catalog.hpp"
 #include "oura/api/settings.hpp"
 #include "oura/core/cli.hpp"
-#include "oura/core/time.hpp"
 #include "oura/core/json.hpp"
 #include "oura/core/text.hpp"
+#include "oura/core/time.hpp"
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/poller_metrics.hpp"
 #include "oura/metrics/registry.hpp"
@@ -82,7 +82,8 @@ void record_run_metrics(metrics::Registry& registry, const std::map<std::string,
                         double seconds, long long failures) {
     metrics::PollerRunMetrics run(registry);
     for (const auto& [name, t] : totals)
-        run.record_resource(name, {t.counts.inserted, t.counts.updated, t.counts.unchanged, t.counts.deleted, t.failures});
+        run.record_resource(name,
+                            {t.counts.inserted, t.counts.updated, t.counts.unchanged, t.counts.deleted, t.failures});
     run.record_run(seconds, failures);
 }
 

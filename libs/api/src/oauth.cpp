@@ -98,9 +98,13 @@ TokenSet parse_token_response(std::string_view body) {
     auto exp = doc.FindMember("expires_in");
     if (exp != doc.MemberEnd()) {
         const auto& v = exp->value;
-        if (v.IsInt64()) stated = std::min(v.GetInt64(), cap);
-        else if (v.IsNumber()) stated = v.GetDouble() >= static_cast<double>(cap) ? cap : static_cast<std::int64_t>(std::floor(v.GetDouble()));
-        else if (v.IsString()) stated = core::parse_capped(core::trim({v.GetString(), v.GetStringLength()}), cap);
+        if (v.IsInt64())
+            stated = std::min(v.GetInt64(), cap);
+        else if (v.IsNumber())  // a double (1e9, 86400.5) or beyond 64 bits
+            stated =
+                v.GetDouble() >= static_cast<double>(cap) ? cap : static_cast<std::int64_t>(std::floor(v.GetDouble()));
+        else if (v.IsString())
+            stated = core::parse_capped(core::trim({v.GetString(), v.GetStringLength()}), cap);
     }
     if (stated && *stated > 0) t.expires_in = std::chrono::seconds(*stated);
     t.scopes = split_scopes(str("scope"));

@@ -81,8 +81,8 @@ std::optional<std::chrono::system_clock::time_point> parse_webhook_timestamp(std
     timestamp = core::trim(timestamp);
     std::optional<seconds> since_epoch;
     if (auto v = core::parse_int(timestamp, 0, std::numeric_limits<std::int64_t>::max()))
-        since_epoch = timestamp.size() >= 13 ? std::chrono::duration_cast<seconds>(std::chrono::milliseconds(*v))
-                                             : seconds(*v);
+        since_epoch =
+            timestamp.size() >= 13 ? std::chrono::duration_cast<seconds>(std::chrono::milliseconds(*v)) : seconds(*v);
     else if (auto t = core::parse_datetime(timestamp))
         since_epoch = t->utc.time_since_epoch();
     // Checked in seconds, before the conversion to the clock's nanosecond ticks could overflow.

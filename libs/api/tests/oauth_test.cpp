@@ -49,7 +49,8 @@ TEST_CASE("a token answer is read with its expiry and scopes", "[unit][api]") {
 
 TEST_CASE("a huge or negative or empty or garbage expires_in is bounded and never overflows", "[unit][api]") {
     auto expiry = [](const std::string& value) {
-        return parse_token_response(R"({"access_token":"A","refresh_token":"R","expires_in":)" + value + "}").expires_in;
+        return parse_token_response(R"({"access_token":"A","refresh_token":"R","expires_in":)" + value + "}")
+            .expires_in;
     };
     const auto unstated = std::chrono::seconds(3600);
     CHECK(expiry("99999999999999999999") == max_token_lifetime);

@@ -108,7 +108,8 @@ TEST_CASE("a 429 that names no time pauses by default, and a later 429 never sho
     CHECK(gate.remaining() == RateGate::max_pause);
 }
 
-TEST_CASE("rate-limit headers with huge or negative or fractional or empty or garbage values never overflow", "[unit][api]") {
+TEST_CASE("rate-limit headers with huge or negative or fractional or empty or garbage values never overflow",
+          "[unit][api]") {
     const auto now_s = duration_cast<seconds>(t0.time_since_epoch()).count();
     struct Case {
         const char* value;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "oura/api/settings.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace oura;
 

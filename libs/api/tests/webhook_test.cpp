@@ -49,7 +49,8 @@ TEST_CASE("a stale or future timestamp is not fresh", "[unit][api]") {
     CHECK_FALSE(timestamp_fresh("yesterday", at));
 }
 
-TEST_CASE("huge or negative or exponent or empty or garbage webhook timestamps are refused and never overflow", "[unit][api]") {
+TEST_CASE("huge or negative or exponent or empty or garbage webhook timestamps are refused and never overflow",
+          "[unit][api]") {
     const auto at = system_clock::time_point(seconds(1714550400));
     for (const char* ts : {"99999999999999999999", "9999999999999999", "-1", "1e9", "", "  ", "soon",
                            "9999-12-31T23:59:59+00:00", "4102444801"}) {

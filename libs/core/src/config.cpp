@@ -93,11 +93,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     auto unit = digits == std::string_view::npos ? std::string_view{} : text.substr(digits);
     using namespace std::chrono;
     std::int64_t per_unit = 0;  // milliseconds
-    if (unit.empty() || unit == "s") per_unit = 1000;
-    else if (unit == "ms") per_unit = 1;
-    else if (unit == "m") per_unit = 60'000;
-    else if (unit == "h") per_unit = 3'600'000;
-    else return std::nullopt;
+    if (unit.empty() || unit == "s")
+        per_unit = 1000;
+    else if (unit == "ms")
+        per_unit = 1;
+    else if (unit == "m")
+        per_unit = 60'000;
+    else if (unit == "h")
+        per_unit = 3'600'000;
+    else
+        return std::nullopt;
     // A year is longer than any timeout or interval we take; the bound keeps the product far from
     // overflowing the milliseconds' 64 bits.
     constexpr std::int64_t max_ms = 366LL * 24 * 3'600'000;

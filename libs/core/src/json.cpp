@@ -116,8 +116,10 @@ JsonWriter& JsonWriter::integer(std::int64_t value) {
 JsonWriter& JsonWriter::number(double value) {
     // Writer::Double refuses NaN and infinity by writing nothing, which would leave a key
     // without a value: an unparsable document.
-    if (!std::isfinite(value)) impl_->writer.Null();
-    else impl_->writer.Double(value);
+    if (!std::isfinite(value))
+        impl_->writer.Null();
+    else
+        impl_->writer.Double(value);
     return *this;
 }
 JsonWriter& JsonWriter::boolean(bool value) {

@@ -74,11 +74,16 @@ void Logger::log(Level level, std::string_view msg, Fields fields) const {
             std::visit(
                 [&](const auto& v) {
                     using T = std::decay_t<decltype(v)>;
-                    if constexpr (std::is_same_v<T, std::string_view>) w.string(v);
-                    else if constexpr (std::is_same_v<T, bool>) w.boolean(v);
-                    else if constexpr (std::is_same_v<T, JsonText>) w.raw(v.json);
-                    else if constexpr (std::is_same_v<T, double>) w.number(v);  // NaN, inf → null
-                    else w.integer(v);
+                    if constexpr (std::is_same_v<T, std::string_view>)
+                        w.string(v);
+                    else if constexpr (std::is_same_v<T, bool>)
+                        w.boolean(v);
+                    else if constexpr (std::is_same_v<T, JsonText>)
+                        w.raw(v.json);
+                    else if constexpr (std::is_same_v<T, double>)
+                        w.number(v);  // NaN, inf → null
+                    else
+                        w.integer(v);
                 },
                 f.value);
         }

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "oura/core/json.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
-
-#include "oura/core/json.hpp"
 
 using namespace oura::core;
 

@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "oura/core/log.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
 #include "oura/core/json.hpp"
-#include "oura/core/log.hpp"
 
 using namespace oura::core;
 

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <limits>
-
 #include "oura/core/text.hpp"
+
+#include <catch2/catch.hpp>
+#include <limits>
 
 using namespace oura::core;
 

@@ -3,6 +3,7 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,11 +12,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <atomic>
-#include <thread>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "oura/core/text.hpp"
@@ -213,9 +212,8 @@ struct Client::Impl {
                                });
         c.run();
         if (timed_out) {
-            throw transport_error(TransportError::resolve,
-                                  "resolving " + url.host + " took longer than " +
-                                      std::to_string(options.resolve_timeout.count()) + " ms");
+            throw transport_error(TransportError::resolve, "resolving " + url.host + " took longer than " +
+                                                               std::to_string(options.resolve_timeout.count()) + " ms");
         }
         if (ec) throw transport_error(TransportError::resolve, "cannot resolve " + url.host + ": " + ec.message());
         return results;

@@ -28,10 +28,10 @@ TEST_CASE("URLs with names and IPv4 and bracketed IPv6 hosts are parsed", "[unit
 }
 
 TEST_CASE("malformed authorities are refused", "[unit][http]") {
-    for (const char* url : {"http://::1:8080/", "http://[::1/", "http://[::1]x/", "http://[nothost]:80/",
-                            "http://host:0/", "http://host:65536/", "http://host:99999999999999999999/",
-                            "http://host:-1/", "http://host:/", "http://user@host/", "http://:80/", "ftp://host/",
-                            "http:///x"}) {
+    for (const char* url :
+         {"http://::1:8080/", "http://[::1/", "http://[::1]x/", "http://[nothost]:80/", "http://host:0/",
+          "http://host:65536/", "http://host:99999999999999999999/", "http://host:-1/", "http://host:/",
+          "http://user@host/", "http://:80/", "ftp://host/", "http:///x"}) {
         INFO(url);
         CHECK_FALSE(parse_url(url));
     }

@@ -11,7 +11,6 @@
 namespace oura::sim {
 namespace {
 
-
 http::Response detail(int status, std::string_view message) {
     return http::json_response(status, core::error_body(message));
 }

@@ -92,8 +92,7 @@ FaultRule parse_fault_spec(std::string_view spec) {
     auto rest = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
     for (const auto& part : core::split_list(rest)) {
         auto eq = part.find('=');
-        if (eq == std::string_view::npos)
-            throw std::invalid_argument("fault setting '" + part + "' is not key=value");
+        if (eq == std::string_view::npos) throw std::invalid_argument("fault setting '" + part + "' is not key=value");
         apply(rule, std::string_view(part).substr(0, eq), std::string_view(part).substr(eq + 1));
     }
     return rule;
@@ -142,10 +141,15 @@ FaultRule fault_from_json(const rapidjson::Value& v) {
 
 std::string fault_to_json(const FaultRule& rule) {
     core::JsonWriter w;
-    w.begin_object().field("route", rule.route).field("kind", to_string(rule.kind)).field("probability", rule.probability);
+    w.begin_object()
+        .field("route", rule.route)
+        .field("kind", to_string(rule.kind))
+        .field("probability", rule.probability);
     w.key("count");
-    if (rule.count) w.integer(*rule.count);
-    else w.null();
+    if (rule.count)
+        w.integer(*rule.count);
+    else
+        w.null();
     w.field("latency_ms", rule.latency.count())
         .field("retry_after", rule.retry_after)
         .field("tier", rule.tier)

@@ -14,7 +14,6 @@
 namespace oura::sim {
 namespace {
 
-
 std::optional<std::string> date_part(std::string_view value) {
     if (core::parse_date(value)) return std::string(value);
     if (value.size() > 10 && core::parse_datetime(value)) return std::string(value.substr(0, 10));
@@ -103,8 +102,7 @@ std::variant<TimeWindow, ApiError> parse_time_window(const Params& params, std::
     if (w.start > w.end)
         return ApiError{422, validation_error("query", "start_datetime", "value_error",
                                               "Start datetime must be before end datetime")};
-    if (w.end - w.start > max_datetime_window_seconds)
-        return ApiError{400, core::error_body(datetime_window_too_long)};
+    if (w.end - w.start > max_datetime_window_seconds) return ApiError{400, core::error_body(datetime_window_too_long)};
     return w;
 }
 
@@ -165,8 +163,10 @@ std::string project_fields(std::string_view item_json, const std::vector<std::st
     for (auto it = doc.MemberBegin(); it != doc.MemberEnd();) {
         std::string_view name(it->name.GetString(), it->name.GetStringLength());
         bool always = name == "id" || name == "day" || name == "timestamp";
-        if (always || std::find(fields.begin(), fields.end(), name) != fields.end()) ++it;
-        else it = doc.EraseMember(it);  // EraseMember keeps the order of the rest
+        if (always || std::find(fields.begin(), fields.end(), name) != fields.end())
+            ++it;
+        else
+            it = doc.EraseMember(it);  // EraseMember keeps the order of the rest
     }
     return core::to_json(doc);
 }
@@ -182,8 +182,10 @@ std::string build_envelope(std::span<const Document> items, const std::optional<
     // Stored documents are JSON already (the store wrote or checked them): copied, not re-parsed.
     for (const auto& d : items) w.raw(fields.empty() ? d.json : project_fields(d.json, fields));
     w.end_array().key("next_token");
-    if (next_token) w.string(*next_token);
-    else w.null();
+    if (next_token)
+        w.string(*next_token);
+    else
+        w.null();
     w.end_object();
     return out;
 }

@@ -1,6 +1,5 @@
 #include "sim_store.hpp"
 
-
 #include <algorithm>
 #include <atomic>
 #include <exception>

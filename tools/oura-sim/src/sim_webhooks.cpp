@@ -14,7 +14,6 @@
 namespace oura::sim {
 namespace {
 
-
 constexpr std::string_view api_prefix = "/v2/webhook/subscription";
 
 http::Response detail(int status, std::string_view message) {

@@ -17,7 +17,7 @@ namespace oura::http {
 
 struct Url {
     std::string scheme;  // "http" or "https"
-    std::string host;  // a name, an IPv4 address or an IPv6 address without brackets ("::1")
+    std::string host;    // a name, an IPv4 address or an IPv6 address without brackets ("::1")
     std::uint16_t port = 0;
     std::string target;  // path and query, at least "/"
     bool tls() const { return scheme == "https"; }
