@@ -35,9 +35,7 @@ t_sim=$(python3 -c "print(round($(date +%s.%N) - $t0, 2))")
 export OURA_DATABASE_URL="$base/bench_poller" OURA_API_BASE_URL=$sim_url OURA_CLIENT_ID=oura-sim-client \
        OURA_CLIENT_SECRET=oura-sim-secret OURA_TOKEN_ENCRYPTION_KEY=$(openssl rand -hex 32) OURA_LOG_LEVEL=info
 id=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["user_id"])')
-pair=$(curl -fsS -X POST "$sim_url/_sim/users/$id/token")
-"$bin/oura-admin" users add --access-token "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$pair")" \
-  --refresh-token "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])' <<<"$pair")" >/dev/null
+curl -fsS -X POST "$sim_url/_sim/users/$id/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
 
 t0=$(date +%s.%N)
 "$bin/poller" --days $((days + 1)) 2>"$work/poller.log"

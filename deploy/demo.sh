@@ -59,7 +59,8 @@ if [ -n "${OURA_ACCESS_TOKEN:-}" ] && [ -n "${OURA_REFRESH_TOKEN:-}" ]; then
   : "${OURA_CLIENT_ID:?set OURA_CLIENT_ID to your Oura application's client id}"
   : "${OURA_CLIENT_SECRET:?set OURA_CLIENT_SECRET to your Oura application's client secret}"
   echo "demo: using your Oura account"
-  "$bin/oura-admin" users add --access-token "$OURA_ACCESS_TOKEN" --refresh-token "$OURA_REFRESH_TOKEN"
+  # printf is a shell builtin: the tokens go through a pipe, never onto a command line (ps).
+  printf '%s\n%s\n' "$OURA_ACCESS_TOKEN" "$OURA_REFRESH_TOKEN" | "$bin/oura-admin" users add --tokens-file -
   days=${OURA_DEMO_DAYS:-30}
 else
   echo "demo: using the simulator (3 users, 90 days; set OURA_ACCESS_TOKEN and OURA_REFRESH_TOKEN for your own ring)"
@@ -69,10 +70,8 @@ else
   export OURA_API_BASE_URL=$sim_url OURA_AUTH_BASE_URL=$sim_url
   export OURA_CLIENT_ID=oura-sim-client OURA_CLIENT_SECRET=oura-sim-secret
   for id in $(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(" ".join(u["user_id"] for u in json.load(sys.stdin)))'); do
-    pair=$(curl -fsS -X POST "$sim_url/_sim/users/$id/token")
-    access=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$pair")
-    refresh=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])' <<<"$pair")
-    "$bin/oura-admin" users add --access-token "$access" --refresh-token "$refresh" >/dev/null
+    # The token endpoint's JSON answer goes in as it comes, through a pipe.
+    curl -fsS -X POST "$sim_url/_sim/users/$id/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
   done
   days=91
 fi

@@ -15,6 +15,7 @@
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/poller_metrics.hpp"
 #include "oura/metrics/registry.hpp"
+#include "oura/metrics/token_metrics.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
 #include "oura/store/users.hpp"
@@ -40,7 +41,8 @@ core::CommandLine command_line() {
          {"dry-run", "", "print what would be fetched; call nothing, write nothing"}},
         "Environment:\n"
         "  OURA_DATABASE_URL            libpq URI (required)\n"
-        "  OURA_TOKEN_ENCRYPTION_KEY    32-byte key, hex or base64, that seals OAuth tokens (required)\n"
+        "  OURA_TOKEN_ENCRYPTION_KEYS   versioned keys that seal OAuth tokens, e.g. 2:NEW,1:OLD (or one key in\n"
+        "                               OURA_TOKEN_ENCRYPTION_KEY: 32 bytes, hex or base64; one is required)\n"
         "  OURA_CLIENT_ID, OURA_CLIENT_SECRET   the Oura application (required: refreshing tokens needs them)\n"
         "  OURA_API_BASE_URL            default https://api.ouraring.com\n"
         "  OURA_PUSHGATEWAY_URL         push run metrics there when set\n"
@@ -221,8 +223,18 @@ int App::run_once() {
                                       {"scope_missing", scope_missing},
                                       {"duration_seconds", seconds},
                                       {"summary", core::JsonText{summary}}});
+    long long dead_grants = 0;
+    try {
+        dead_grants = pool.with_connection([](pqxx::connection& c) { return store::count_dead_grants(c); });
+        if (dead_grants > 0)
+            log_.warn("users must connect their Oura account again (see oura-admin users list)",
+                      {{"users", dead_grants}});
+    } catch (const std::exception& e) {
+        log_.error("cannot count dead grants", {{"error", e.what()}});
+    }
     if (!settings_.pushgateway_url.empty()) {
         record_run_metrics(registry, totals, seconds, failures);
+        metrics::record_dead_grants(registry, dead_grants);
         int pushed = metrics::push_to_gateway(registry, settings_.pushgateway_url, "oura_poller");
         if (pushed < 200 || pushed >= 300)
             log_.warn("could not push run metrics to the Pushgateway", {{"status", pushed}});

@@ -1,7 +1,11 @@
 #include "admin_app.hpp"
 
+#include <algorithm>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
+#include <optional>
 
 #include "oura/api/catalog.hpp"
 #include "oura/api/client.hpp"
@@ -19,15 +23,19 @@ namespace {
 constexpr auto overview = R"(Usage: oura-admin COMMAND [options]
 
 Commands:
-  users add --access-token A --refresh-token R [--expires-in S] [--scopes "daily heartrate ..."]
-                       register an Oura account from an OAuth token pair: asks Oura's personal_info
-                       for the user id, stores the tokens encrypted; running it again updates the tokens
-  users list           every user with token expiry and sync state
+  users add --tokens-file PATH|- [--expires-in S] [--scopes "daily heartrate ..."]
+                       register an Oura account from an OAuth token pair read from a file or stdin
+                       (the token endpoint's JSON answer, or two lines: access token, refresh token):
+                       asks Oura's personal_info for the user id, stores the tokens encrypted;
+                       running it again updates the tokens (after a re-consent, too)
+  users list           every user with token expiry, grant state and sync state
+  tokens rekey         re-seal every stored token with the newest key of OURA_TOKEN_ENCRYPTION_KEYS
   reproject [--user ID] [--resource NAME]
                        rebuild curated tables from the raw documents (after a mapping change)
 
 Run `oura-admin COMMAND --help` for a command's options.
-Environment: OURA_DATABASE_URL, OURA_TOKEN_ENCRYPTION_KEY, OURA_API_BASE_URL (each may be NAME_FILE).
+Environment: OURA_DATABASE_URL, OURA_TOKEN_ENCRYPTION_KEYS or OURA_TOKEN_ENCRYPTION_KEY, OURA_API_BASE_URL
+(each may be NAME_FILE).
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.)";
 
 constexpr auto list_users_sql = R"sql(
@@ -43,28 +51,118 @@ constexpr auto list_users_sql = R"sql(
      ORDER BY u.user_id
 )sql";
 
+// What `--tokens-file` holds. Never echoed: messages name the problem, not the content.
+struct TokenPair {
+    std::string access, refresh;
+    std::optional<long long> expires_in;
+    std::vector<std::string> scopes;
+};
+
+std::string trim(std::string_view s) {
+    auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+// Oura's token endpoint answer ({"access_token","refresh_token","expires_in","scope",…}) as it
+// comes, or two lines: the access token, then the refresh token.
+TokenPair parse_token_file(std::string_view text, const std::string& source) {
+    auto body = trim(text);
+    if (body.empty()) throw core::usage_error("--tokens-file: " + source + " is empty");
+    TokenPair pair;
+    if (body.front() == '{') {
+        api::TokenSet t;
+        try {
+            t = api::parse_token_response(body);
+        } catch (const api::api_error& e) {
+            // The parser's messages never contain a token ("has no refresh_token", "not a JSON object").
+            throw core::usage_error("--tokens-file: " + source + ": " + e.detail());
+        }
+        pair.access = t.access_token;
+        pair.refresh = t.refresh_token;
+        if (body.find("\"expires_in\"") != std::string::npos) pair.expires_in = t.expires_in.count();
+        pair.scopes = t.scopes;
+        return pair;
+    }
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (pos <= body.size()) {
+        auto end = std::min(body.find('\n', pos), body.size());
+        auto line = trim(std::string_view(body).substr(pos, end - pos));
+        if (!line.empty()) lines.push_back(line);
+        pos = end + 1;
+    }
+    if (lines.size() != 2)
+        throw core::usage_error("--tokens-file: " + source + " holds " + std::to_string(lines.size()) +
+                                " non-empty line(s); expected the token endpoint's JSON answer or two lines "
+                                "(access token, refresh token)");
+    for (const auto& l : lines)
+        if (l.find_first_of(" \t") != std::string::npos)
+            throw core::usage_error("--tokens-file: " + source +
+                                    ": a token line contains a space; expected one token per line");
+    pair.access = lines[0];
+    pair.refresh = lines[1];
+    return pair;
+}
+
+TokenPair read_token_file(const std::string& path) {
+    std::string text;
+    std::string source = path == "-" ? "standard input" : "'" + path + "'";
+    if (path == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw core::usage_error("--tokens-file: cannot read '" + path + "'");
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    // A token response is < 1 KiB; anything far bigger is the wrong file.
+    if (text.size() > 64 * 1024) throw core::usage_error("--tokens-file: " + source + " is larger than 64 KiB");
+    return parse_token_file(text, source);
+}
+
 int users_add(const std::vector<std::string>& args, const core::Env& env, const core::Logger& log) {
-    core::CommandLine cli("oura-admin users add --access-token A --refresh-token R [--expires-in S] [--scopes LIST]",
-                          "Registers an Oura account from an OAuth token pair (or updates its tokens).",
-                          {{"access-token", "A", "the OAuth access token"},
-                           {"refresh-token", "R", "the OAuth refresh token (single use, rotated on refresh)"},
-                           {"expires-in", "S", "seconds until the access token expires (default 86400)"},
-                           {"scopes", "LIST", "space-separated scopes the grant holds (default: unknown)"}});
+    core::CommandLine cli("oura-admin users add --tokens-file PATH|- [--expires-in S] [--scopes LIST]",
+                          "Registers an Oura account from an OAuth token pair (or updates its tokens). The pair is "
+                          "read from a file or standard input so it never shows in `ps` or the shell history.",
+                          {{"tokens-file", "PATH",
+                            "file with the token endpoint's JSON answer, or two lines (access token, refresh token); "
+                            "- reads standard input"},
+                           {"access-token", "A", "the OAuth access token (visible to other users: prefer --tokens-file)"},
+                           {"refresh-token", "R", "the OAuth refresh token (visible to other users: prefer --tokens-file)"},
+                           {"expires-in", "S", "seconds until the access token expires (default: the file's expires_in, else 86400)"},
+                           {"scopes", "LIST", "space-separated scopes the grant holds (default: the file's scope, else unknown)"}});
     cli.parse(args);
     if (cli.help_requested()) {
         std::cout << cli.help();
         return core::exit_ok;
     }
-    auto access = cli.value("access-token");
-    auto refresh = cli.value("refresh-token");
-    if (!access || access->empty()) throw core::usage_error("--access-token is required");
-    if (!refresh || refresh->empty()) throw core::usage_error("--refresh-token is required");
-    auto expires_in = cli.int_or("expires-in", 86400, 1, 10LL * 365 * 86400);
+    if (!cli.positional().empty()) throw core::usage_error("unexpected argument '" + cli.positional()[0] + "'");
+    TokenPair pair;
+    auto file = cli.value("tokens-file");
+    if (file) {
+        if (cli.has("access-token") || cli.has("refresh-token"))
+            throw core::usage_error("--tokens-file and --access-token/--refresh-token exclude each other");
+        pair = read_token_file(*file);
+    } else {
+        auto access = cli.value("access-token");
+        auto refresh = cli.value("refresh-token");
+        if (!access && !refresh) throw core::usage_error("--tokens-file is required (PATH, or - for standard input)");
+        if (!access || access->empty()) throw core::usage_error("--access-token is required with --refresh-token");
+        if (!refresh || refresh->empty()) throw core::usage_error("--refresh-token is required with --access-token");
+        std::cerr << "oura-admin: warning: tokens given as flags are visible in `ps` and the shell history; "
+                     "use --tokens-file PATH or --tokens-file - (standard input)\n";
+        pair.access = *access;
+        pair.refresh = *refresh;
+    }
+    constexpr long long max_expires_in = 10LL * 365 * 86400;
+    auto expires_in = cli.int_or("expires-in", std::min(pair.expires_in.value_or(86400), max_expires_in), 1, max_expires_in);
+    auto scopes = cli.has("scopes") ? api::split_scopes(cli.value_or("scopes", "")) : pair.scopes;
 
     auto cipher = store::TokenCipher::from_env(env);
     auto url = env.require("OURA_DATABASE_URL");
     api::OuraClient client(api::options_from_env(env, false), log);
-    auto info = core::parse_json(client.fetch_personal_info(*access));
+    auto info = core::parse_json(client.fetch_personal_info(pair.access));
     auto oura_id = core::get_string(info, "id");
     if (!oura_id || oura_id->empty()) throw std::runtime_error("personal_info has no id");
     auto email = core::get_string(info, "email").value_or("");
@@ -73,15 +171,37 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     pqxx::work tx(*conn);
     auto user = store::upsert_user(tx, std::string(*oura_id), std::string(email));
     store::StoredTokens tokens;
-    tokens.access_token = *access;
-    tokens.refresh_token = *refresh;
+    tokens.access_token = pair.access;
+    tokens.refresh_token = pair.refresh;
     tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
-    tokens.scopes = api::split_scopes(cli.value_or("scopes", ""));
+    tokens.scopes = scopes;
     store::save_tokens(tx, cipher, user.user_id, tokens);
     tx.commit();
     std::cout << "user " << user.user_id << " (oura id " << user.oura_user_id << (email.empty() ? "" : ", ")
-              << email << ") registered; tokens stored encrypted\n";
+              << email << ") registered; tokens stored encrypted with key version " << cipher.key_version() << "\n";
     return core::exit_ok;
+}
+
+int tokens_rekey(const std::vector<std::string>& args, const core::Env& env) {
+    core::CommandLine cli("oura-admin tokens rekey",
+                          "Re-seals every stored token pair with the newest key of OURA_TOKEN_ENCRYPTION_KEYS, so "
+                          "older keys can be removed. Users keep their grants; nobody has to connect again.",
+                          {});
+    cli.parse(args);
+    if (cli.help_requested()) {
+        std::cout << cli.help();
+        return core::exit_ok;
+    }
+    if (!cli.positional().empty()) throw core::usage_error("unexpected argument '" + cli.positional()[0] + "'");
+    auto cipher = store::TokenCipher::from_env(env);
+    auto conn = store::connect(env.require("OURA_DATABASE_URL"));
+    auto report = store::rekey_tokens(*conn, cipher);
+    std::cout << "re-sealed " << report.resealed << " token pair(s) with key version " << report.key_version << "; "
+              << report.current << " already used it";
+    if (!report.unreadable.empty()) std::cout << "; " << report.unreadable.size() << " unreadable";
+    std::cout << "\n";
+    for (const auto& [user_id, why] : report.unreadable) std::cerr << "oura-admin: user " << user_id << ": " << why << "\n";
+    return report.unreadable.empty() ? core::exit_ok : core::exit_failure;
 }
 
 int users_list(const core::Env& env) {
@@ -96,7 +216,11 @@ int users_list(const core::Env& env) {
                   << r[2].as<std::string>() << std::setw(9) << r[3].as<std::string>() << std::setw(19)
                   << r[4].as<std::string>() << std::setw(7) << r[5].as<std::string>() << std::setw(19)
                   << r[6].as<std::string>() << r[7].as<std::string>() << "\n";
-    if (rows.empty()) std::cout << "(no users yet: oura-admin users add --access-token … --refresh-token …)\n";
+    if (rows.empty()) std::cout << "(no users yet: oura-admin users add --tokens-file PATH)\n";
+    for (const auto& r : rows)
+        if (r[5].as<std::string>() == "dead")
+            std::cout << "user " << r[0].as<std::string>()
+                      << ": Oura refused the grant; connect the account again (oura-admin users add --tokens-file PATH)\n";
     return core::exit_ok;
 }
 
@@ -132,6 +256,7 @@ int run(const std::vector<std::string>& args, const core::Env& env, const core::
         if (args[0] == "users" && !rest.empty() && rest[0] == "add")
             return users_add({rest.begin() + 1, rest.end()}, env, log);
         if (args[0] == "users" && !rest.empty() && rest[0] == "list") return users_list(env);
+        if (args[0] == "tokens" && !rest.empty() && rest[0] == "rekey") return tokens_rekey({rest.begin() + 1, rest.end()}, env);
         if (args[0] == "reproject") return reproject(rest, env);
         throw core::usage_error("unknown command '" + args[0] + (rest.empty() ? "" : " " + rest[0]) + "' (see --help)");
     });

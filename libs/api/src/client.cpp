@@ -28,6 +28,9 @@ struct Call {
     http::Client* client = nullptr;
     RetryMode mode = RetryMode::transient;
     bool use_breaker = true;
+    // false: a closed 429 gate or a 429 answer throws rate_limited at once, so a caller holding a
+    // lock can let go of it before waiting.
+    bool wait_at_gate = true;
     std::vector<int> accepted;              // non-2xx statuses that are answers, handed to accept
     std::vector<std::string_view> secrets;  // values that must not leak into error details
 };
@@ -155,7 +158,7 @@ struct OuraClient::Impl {
     }
 
     TokenSet token_call(std::vector<std::pair<std::string, std::string>> form, RetryMode mode,
-                        std::vector<std::string_view> secrets);
+                        std::vector<std::string_view> secrets, bool wait_at_gate = true);
     Call subscription_call(std::string_view method, std::string path, std::string body, RetryMode mode);
     // Runs a call about one known subscription: its parsed answer, or not_found for an unknown id
     // (Oura answers 403 per the spec, 404 observed).
@@ -166,7 +169,7 @@ void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
     const int max_attempts = std::max(opt.retry.max_attempts, 1);
     for (int attempt = 1;; ++attempt) {
         try {
-            gate->wait(opt.max_rate_wait);
+            gate->wait(call.wait_at_gate ? opt.max_rate_wait : std::chrono::milliseconds(0));
         } catch (const api_error& e) {
             observe(call.label, to_string(ErrorKind::rate_limited), 0.0);
             throw api_error(e.kind(), e.status(), e.detail(), call.label, e.retry_after());
@@ -240,6 +243,7 @@ void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
                         f.retryable = false;
                         break;
                 }
+                if (f.kind == ErrorKind::rate_limited && !call.wait_at_gate) f.retryable = false;
                 observe(call.label, to_string(f.kind), seconds);
             }
         } catch (const http::transport_error& e) {
@@ -355,7 +359,7 @@ std::string OuraClient::authorize_url(std::string_view redirect_uri, const std::
 }
 
 TokenSet OuraClient::Impl::token_call(std::vector<std::pair<std::string, std::string>> form, RetryMode mode,
-                                      std::vector<std::string_view> secrets) {
+                                      std::vector<std::string_view> secrets, bool wait_at_gate) {
     form.emplace_back("client_id", opt.client_id);
     form.emplace_back("client_secret", opt.client_secret);
     secrets.push_back(opt.client_secret);
@@ -370,6 +374,7 @@ TokenSet OuraClient::Impl::token_call(std::vector<std::pair<std::string, std::st
     call.client = &token;
     call.mode = mode;
     call.secrets = std::move(secrets);
+    call.wait_at_gate = wait_at_gate;
     TokenSet out;
     execute(call, [&](http::ClientResponse& r) { out = parse_token_response(r.body); });
     return out;
@@ -384,10 +389,14 @@ TokenSet OuraClient::exchange_code(std::string_view code, std::string_view redir
     return impl_->token_call(std::move(form), RetryMode::transient, {code, code_verifier});
 }
 
-TokenSet OuraClient::refresh(std::string_view refresh_token) {
+TokenSet OuraClient::refresh(std::string_view refresh_token, RateLimitWait on_rate_limit) {
     if (refresh_token.empty()) throw std::invalid_argument("empty refresh token");
     return impl_->token_call({{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}},
-                             RetryMode::connect_only, {refresh_token});
+                             RetryMode::connect_only, {refresh_token}, on_rate_limit == RateLimitWait::wait);
+}
+
+void OuraClient::wait_for_rate_gate() {
+    impl_->gate->wait(impl_->opt.max_rate_wait);
 }
 
 Call OuraClient::Impl::subscription_call(std::string_view method, std::string path, std::string body, RetryMode mode) {

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "oura/core/config.hpp"
+#include "oura/core/text.hpp"
+
 namespace oura::core {
 
 std::string to_hex(std::string_view bytes, bool upper) {
@@ -159,6 +162,29 @@ std::optional<std::string> decode_key32(std::string_view text) {
     out.resize(static_cast<std::size_t>(n) - padding);
     if (out.size() != 32) return std::nullopt;
     return out;
+}
+
+std::map<int, std::string> parse_versioned_keys(std::string_view text, std::string_view variable) {
+    auto fail = [&](const std::string& what) { return config_error(std::string(variable) + ": " + what); };
+    std::map<int, std::string> keys;
+    std::size_t entry = 0;
+    // Commas for one-line values, whitespace and newlines for mounted files.
+    for (const auto& item : split_list(text, ", \t\r\n")) {
+        ++entry;
+        auto where = "entry " + std::to_string(entry);
+        auto colon = item.find(':');
+        if (colon == std::string::npos)
+            throw fail(where + " is not VERSION:KEY (e.g. 2:$(openssl rand -base64 32))");
+        auto parsed = parse_int(std::string_view(item).substr(0, colon), 1, 1000000);
+        if (!parsed) throw fail(where + " has no key version from 1 to 1000000 before ':'");
+        int version = static_cast<int>(*parsed);
+        auto key = decode_key32(std::string_view(item).substr(colon + 1));
+        if (!key) throw fail("key version " + std::to_string(version) + " is not 32 bytes as 64 hex digits or base64");
+        if (!keys.emplace(version, std::move(*key)).second)
+            throw fail("key version " + std::to_string(version) + " is given twice");
+    }
+    if (keys.empty()) throw fail("holds no key (expected VERSION:KEY[,VERSION:KEY...])");
+    return keys;
 }
 
 }  // namespace oura::core

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "oura/core/config.hpp"
 #include "oura/core/crypto.hpp"
 
 using namespace oura::core;
@@ -45,4 +46,38 @@ TEST_CASE("a 32-byte key is accepted as hex or base64 and refused otherwise", "[
     CHECK(decode_key32("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")->size() == 32);
     CHECK_FALSE(decode_key32("too-short"));
     CHECK_FALSE(decode_key32(std::string(64, 'z')));
+}
+
+TEST_CASE("versioned keys parse from commas, spaces or lines, newest first or not", "[unit][crypto]") {
+    auto hex = std::string(64, 'a');
+    auto b64 = std::string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    auto keys = parse_versioned_keys("2:" + b64 + ",1:" + hex, "OURA_TOKEN_ENCRYPTION_KEYS");
+    REQUIRE(keys.size() == 2);
+    CHECK(keys.at(1) == std::string(32, '\xaa'));
+    CHECK(keys.at(2) == std::string(32, '\0'));
+    CHECK(parse_versioned_keys("1:" + hex + "\n7:" + b64 + "\n", "K").rbegin()->first == 7);
+    CHECK(parse_versioned_keys(" 3:" + hex + " , 4:" + hex + " ", "K").size() == 2);
+}
+
+TEST_CASE("a malformed key list names the variable and the entry, never the key", "[unit][crypto]") {
+    auto hex = std::string(64, 'a');
+    auto message = [](const std::string& text) {
+        try {
+            parse_versioned_keys(text, "OURA_TOKEN_ENCRYPTION_KEYS");
+        } catch (const oura::core::config_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(message("") == "OURA_TOKEN_ENCRYPTION_KEYS: holds no key (expected VERSION:KEY[,VERSION:KEY...])");
+    CHECK(message(" , ") == message(""));
+    CHECK(message(hex).find("OURA_TOKEN_ENCRYPTION_KEYS: entry 1 is not VERSION:KEY") == 0);
+    CHECK(message("2:" + hex + ",x:" + hex).find("entry 2 has no key version") != std::string::npos);
+    CHECK(message("0:" + hex).find("entry 1 has no key version from 1 to 1000000") != std::string::npos);
+    CHECK(message("-1:" + hex).find("entry 1 has no key version") != std::string::npos);
+    CHECK(message("99999999999999999999:" + hex).find("entry 1 has no key version") != std::string::npos);
+    CHECK(message("2:secret-but-short") == "OURA_TOKEN_ENCRYPTION_KEYS: key version 2 is not 32 bytes as 64 hex digits or base64");
+    CHECK(message("2:" + hex + ",2:" + hex) == "OURA_TOKEN_ENCRYPTION_KEYS: key version 2 is given twice");
+    for (const auto& bad : {"2:secret-but-short", "x:aaaa", "aaaa"}) CHECK(message(bad).find("aaaa") == std::string::npos);
+    CHECK(message("2:secret-but-short").find("secret") == std::string::npos);
 }

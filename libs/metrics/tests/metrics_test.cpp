@@ -3,6 +3,7 @@
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/poller_metrics.hpp"
 #include "oura/metrics/registry.hpp"
+#include "oura/metrics/token_metrics.hpp"
 
 using namespace oura::metrics;
 
@@ -47,4 +48,12 @@ TEST_CASE("a poller run's figures show up in the exposition by resource and outc
     CHECK(text.find("oura_poller_run_duration_seconds 12.5") != std::string::npos);
     CHECK(text.find("oura_poller_last_run_failures 1") != std::string::npos);
     CHECK(text.find("# TYPE oura_poller_last_run_timestamp_seconds gauge") != std::string::npos);
+}
+
+TEST_CASE("users who must connect again show up as one gauge", "[unit][metrics]") {
+    Registry registry;
+    record_dead_grants(registry, 2);
+    auto text = serialize(registry);
+    CHECK(text.find("# TYPE oura_tokens_dead_grants gauge") != std::string::npos);
+    CHECK(text.find("oura_tokens_dead_grants 2") != std::string::npos);
 }

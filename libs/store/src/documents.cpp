@@ -289,8 +289,8 @@ std::vector<std::string> reproject(pqxx::work& tx, long long user_id, std::strin
     for (const auto& p : projections()) {
         if (!resource.empty() && p.resource != resource) continue;
         for (auto uid : users) {
-            tx.exec_params(std::string(p.upsert_sql), uid, nullptr);
-            tx.exec_params(std::string(p.remove_sql), uid, nullptr);
+            tx.exec_params(std::string(p.upsert_all_sql), uid);
+            tx.exec_params(std::string(p.remove_all_sql), uid);
         }
         done.emplace_back(p.resource);
     }

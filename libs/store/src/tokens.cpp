@@ -28,6 +28,44 @@ constexpr auto invalidate_tokens = R"sql(
     UPDATE oura_secret.oauth_tokens SET invalid_at = now(), last_error = $2, updated_at = now() WHERE user_id = $1
 )sql";
 
+// Everyone who reads a token row to replace it, or writes one, queues here first. The row lock
+// alone is not fair: when a refresher rolls back after invalid_grant, its own re-read can take the
+// freed row before a writer that was waiting for it (a re-consent), and declare a grant dead that
+// the writer is about to replace. Advisory locks are handed to waiters in arrival order on
+// release, so the writer goes first and the re-read sees its pair. Two-key form: its key space is
+// apart from the single-key run and migration locks; users past 2^31 share a slot, which only
+// serialises their token writes.
+constexpr int token_writer_lock_class = 7001;
+constexpr auto queue_token_writer = R"sql(
+    SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::integer)
+)sql";
+
+constexpr auto select_stale_token_users = R"sql(
+    SELECT user_id FROM oura_secret.oauth_tokens WHERE key_version <> $1 ORDER BY user_id
+)sql";
+
+constexpr auto count_tokens_on_version = R"sql(
+    SELECT count(*) FROM oura_secret.oauth_tokens WHERE key_version = $1
+)sql";
+
+constexpr auto lock_sealed_tokens = R"sql(
+    SELECT access_token, refresh_token, key_version FROM oura_secret.oauth_tokens WHERE user_id = $1 FOR UPDATE
+)sql";
+
+// Only the seal changes: the grant's refresh bookkeeping (refreshed_at, refresh_count) stays.
+constexpr auto reseal_tokens = R"sql(
+    UPDATE oura_secret.oauth_tokens SET access_token = $2, refresh_token = $3, key_version = $4, updated_at = now()
+     WHERE user_id = $1
+)sql";
+
+constexpr auto count_invalid_grants = R"sql(
+    SELECT count(*) FROM oura_secret.oauth_tokens WHERE invalid_at IS NOT NULL
+)sql";
+
+void queue_for_token_row(pqxx::work& tx, long long user_id) {
+    tx.exec_params(queue_token_writer, token_writer_lock_class, user_id);
+}
+
 std::string aad(long long user_id, std::string_view column, int version) {
     return "oura/v1;user=" + std::to_string(user_id) + ";column=" + std::string(column) + ";key=" + std::to_string(version);
 }
@@ -64,14 +102,32 @@ StoredTokens decode(const TokenCipher& cipher, long long user_id, const pqxx::ro
 
 }  // namespace
 
-TokenCipher::TokenCipher(std::string key32, int key_version) : key_(std::move(key32)), version_(key_version) {
-    if (key_.size() != 32) throw std::invalid_argument("token encryption key must be 32 bytes");
-    if (version_ < 1) throw std::invalid_argument("token encryption key version must be at least 1");
+TokenCipher::TokenCipher(std::string key32, int key_version)
+    : TokenCipher(std::map<int, std::string>{{key_version, std::move(key32)}}) {}
+
+TokenCipher::TokenCipher(std::map<int, std::string> keys) : keys_(std::move(keys)) {
+    if (keys_.empty()) throw std::invalid_argument("no token encryption key");
+    for (const auto& [version, key] : keys_) {
+        if (key.size() != 32) throw std::invalid_argument("token encryption key must be 32 bytes");
+        if (version < 1) throw std::invalid_argument("token encryption key version must be at least 1");
+    }
 }
 
 TokenCipher TokenCipher::from_env(const core::Env& env) {
-    auto text = env.require("OURA_TOKEN_ENCRYPTION_KEY");
-    auto key = core::decode_key32(text);
+    auto ring = env.get("OURA_TOKEN_ENCRYPTION_KEYS");
+    auto single = env.get("OURA_TOKEN_ENCRYPTION_KEY");
+    if (ring) {
+        // Two sources of truth for the newest key would let one binary seal with a key another cannot open.
+        if (single || env.get("OURA_TOKEN_ENCRYPTION_KEY_VERSION"))
+            throw core::config_error(
+                "OURA_TOKEN_ENCRYPTION_KEYS is set, so OURA_TOKEN_ENCRYPTION_KEY and OURA_TOKEN_ENCRYPTION_KEY_VERSION "
+                "must not be: put every key into OURA_TOKEN_ENCRYPTION_KEYS as VERSION:KEY");
+        return TokenCipher(core::parse_versioned_keys(*ring, "OURA_TOKEN_ENCRYPTION_KEYS"));
+    }
+    if (!single)
+        throw core::config_error(
+            "OURA_TOKEN_ENCRYPTION_KEY (or OURA_TOKEN_ENCRYPTION_KEYS for several versions) is required");
+    auto key = core::decode_key32(*single);
     if (!key)
         throw core::config_error(
             "OURA_TOKEN_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)");
@@ -80,23 +136,29 @@ TokenCipher TokenCipher::from_env(const core::Env& env) {
 }
 
 std::string TokenCipher::seal(long long user_id, std::string_view column, std::string_view plaintext) const {
-    return core::aes256gcm_encrypt(key_, plaintext, aad(user_id, column, version_));
+    const auto& [version, key] = *keys_.rbegin();
+    return core::aes256gcm_encrypt(key, plaintext, aad(user_id, column, version));
 }
 
 std::string TokenCipher::open(long long user_id, std::string_view column, int key_version, std::string_view blob) const {
-    if (key_version != version_)
+    auto key = keys_.find(key_version);
+    if (key == keys_.end()) {
+        std::string held;
+        for (const auto& [version, k] : keys_) held += (held.empty() ? "" : ", ") + std::to_string(version);
         throw token_error("tokens of user " + std::to_string(user_id) + " are sealed with key version " +
-                          std::to_string(key_version) + " but OURA_TOKEN_ENCRYPTION_KEY_VERSION is " +
-                          std::to_string(version_));
+                          std::to_string(key_version) + ", which is not configured (key versions held: " + held +
+                          "); add it to OURA_TOKEN_ENCRYPTION_KEYS or connect the account again");
+    }
     try {
-        return core::aes256gcm_decrypt(key_, blob, aad(user_id, column, key_version));
+        return core::aes256gcm_decrypt(key->second, blob, aad(user_id, column, key_version));
     } catch (const std::exception&) {
-        throw token_error("tokens of user " + std::to_string(user_id) +
-                          " do not decrypt with the configured OURA_TOKEN_ENCRYPTION_KEY");
+        throw token_error("tokens of user " + std::to_string(user_id) + " do not decrypt with the configured key version " +
+                          std::to_string(key_version));
     }
 }
 
 void save_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id, const StoredTokens& t) {
+    queue_for_token_row(tx, user_id);  // returns at once when this transaction holds it already (lock_tokens)
     auto access = cipher.seal(user_id, "access_token", t.access_token);
     auto refresh = cipher.seal(user_id, "refresh_token", t.refresh_token);
     pqxx::binarystring access_bytes(access.data(), access.size());
@@ -114,6 +176,7 @@ std::optional<StoredTokens> load_tokens(pqxx::connection& conn, const TokenCiphe
 }
 
 std::optional<StoredTokens> lock_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id) {
+    queue_for_token_row(tx, user_id);
     auto r = tx.exec_params(std::string(select_tokens) + " FOR UPDATE", user_id);
     if (r.empty()) return std::nullopt;
     return decode(cipher, user_id, r[0]);
@@ -121,6 +184,50 @@ std::optional<StoredTokens> lock_tokens(pqxx::work& tx, const TokenCipher& ciphe
 
 void mark_tokens_invalid(pqxx::work& tx, long long user_id, const std::string& error) {
     tx.exec_params(invalidate_tokens, user_id, error);
+}
+
+RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher) {
+    RekeyReport report;
+    report.key_version = cipher.key_version();
+    std::vector<long long> stale;
+    {
+        pqxx::nontransaction tx(conn);
+        for (const auto& r : tx.exec_params(select_stale_token_users, report.key_version)) stale.push_back(r[0].as<long long>());
+    }
+    for (auto user_id : stale) {
+        pqxx::work tx(conn);
+        queue_for_token_row(tx, user_id);
+        auto rows = tx.exec_params(lock_sealed_tokens, user_id);
+        if (rows.empty()) continue;  // the user was deleted meanwhile
+        const auto& r = rows[0];
+        int version = r[2].as<int>();
+        if (version == report.key_version) continue;  // a refresh re-sealed it while we listed
+        try {
+            auto access = cipher.seal(user_id, "access_token",
+                                      cipher.open(user_id, "access_token", version, pqxx::binarystring(r[0]).str()));
+            pqxx::binarystring access_bytes(access.data(), access.size());
+            if (r[1].is_null()) {
+                tx.exec_params(reseal_tokens, user_id, access_bytes, nullptr, report.key_version);
+            } else {
+                auto refresh = cipher.seal(user_id, "refresh_token",
+                                           cipher.open(user_id, "refresh_token", version, pqxx::binarystring(r[1]).str()));
+                pqxx::binarystring refresh_bytes(refresh.data(), refresh.size());
+                tx.exec_params(reseal_tokens, user_id, access_bytes, refresh_bytes, report.key_version);
+            }
+            tx.commit();
+            ++report.resealed;
+        } catch (const token_error& e) {
+            report.unreadable.emplace_back(user_id, e.what());
+        }
+    }
+    pqxx::nontransaction tx(conn);
+    report.current = tx.exec_params(count_tokens_on_version, report.key_version)[0][0].as<long long>() - report.resealed;
+    return report;
+}
+
+long long count_dead_grants(pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    return tx.exec(count_invalid_grants)[0][0].as<long long>();
 }
 
 }  // namespace oura::store

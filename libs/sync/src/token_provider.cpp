@@ -9,26 +9,38 @@ TokenProvider::TokenProvider(store::Pool& pool, store::TokenCipher cipher, api::
 std::string TokenProvider::access_token(long long user_id) {
     auto tokens = pool_.with_connection([&](pqxx::connection& c) { return store::load_tokens(c, cipher_, user_id); });
     if (!tokens) throw api::api_error(api::ErrorKind::expired_token, 401, "user " + std::to_string(user_id) + " has no tokens");
-    if (tokens->invalid)
-        throw api::api_error(api::ErrorKind::invalid_grant, 400,
-                             "the grant of user " + std::to_string(user_id) + " is dead: the user must authorize again");
+    if (tokens->invalid) throw dead_grant(user_id);
     return tokens->access_token;
 }
 
 std::string TokenProvider::refresh_after_rejection(long long user_id, const std::string& rejected) {
-    return pool_.with_connection([&](pqxx::connection& c) {
-        pqxx::work tx(c);
-        auto current = store::lock_tokens(tx, cipher_, user_id);
-        if (!current) throw api::api_error(api::ErrorKind::expired_token, 401, "user has no tokens");
-        if (current->invalid)
-            throw api::api_error(api::ErrorKind::invalid_grant, 400, "the grant is dead: the user must authorize again");
-        if (current->access_token != rejected) {
-            // Someone refreshed while we waited for the lock.
-            tx.commit();
-            return current->access_token;
-        }
-        try {
-            auto fresh = client_.refresh(current->refresh_token);
+    for (int round = 1;; ++round) {
+        // The 429 pause is waited out here, holding neither a pooled connection nor the row lock,
+        // so other users' work and the other refreshers of this user are not held up behind it.
+        client_.wait_for_rate_gate();
+        std::optional<std::string> spent;  // the refresh token Oura refused with invalid_grant
+        auto token = pool_.with_connection([&](pqxx::connection& c) -> std::optional<std::string> {
+            pqxx::work tx(c);
+            auto current = store::lock_tokens(tx, cipher_, user_id);
+            if (!current) throw api::api_error(api::ErrorKind::expired_token, 401, "user has no tokens");
+            if (current->invalid) throw dead_grant(user_id);
+            if (current->access_token != rejected) {
+                // Someone refreshed while we waited for the lock or the gate.
+                tx.commit();
+                return current->access_token;
+            }
+            api::TokenSet fresh;
+            try {
+                fresh = client_.refresh(current->refresh_token, api::RateLimitWait::throw_at_once);
+            } catch (const api::api_error& e) {
+                // A 429 spent nothing: let go of the lock and the connection, wait, try again.
+                if (e.kind() == api::ErrorKind::rate_limited && round < max_rate_limited_rounds) return std::nullopt;
+                if (e.kind() == api::ErrorKind::invalid_grant) {
+                    spent = current->refresh_token;
+                    return std::nullopt;
+                }
+                throw;
+            }
             store::StoredTokens next;
             next.access_token = fresh.access_token;
             next.refresh_token = fresh.refresh_token;
@@ -38,15 +50,37 @@ std::string TokenProvider::refresh_after_rejection(long long user_id, const std:
             tx.commit();
             log_.info("access token refreshed", {{"user_id", user_id}});
             return next.access_token;
-        } catch (const api::api_error& e) {
-            if (e.kind() != api::ErrorKind::invalid_grant) throw;
-            // The row is locked by us, so nobody rotated it in between: the grant is dead.
-            store::mark_tokens_invalid(tx, user_id, "refresh refused: invalid_grant");
+        });
+        if (token) return *token;
+        if (spent) return after_invalid_grant(user_id, rejected, *spent);
+    }
+}
+
+std::string TokenProvider::after_invalid_grant(long long user_id, const std::string& rejected, const std::string& spent) {
+    // The lock was released with the refused call; a writer that queued behind it (a re-consent
+    // through `oura-admin users add`, another process's refresh) has its turn before this read.
+    return pool_.with_connection([&](pqxx::connection& c) {
+        pqxx::work tx(c);
+        auto now = store::lock_tokens(tx, cipher_, user_id);
+        if (!now) throw api::api_error(api::ErrorKind::expired_token, 401, "user has no tokens");
+        if (now->invalid) throw dead_grant(user_id);
+        if (now->refresh_token != spent || now->access_token != rejected) {
             tx.commit();
-            log_.error("refresh token refused; the user must authorize again", {{"user_id", user_id}});
-            throw;
+            log_.info("refresh refused, but another process stored a new token pair meanwhile; using it",
+                      {{"user_id", user_id}});
+            return now->access_token;
         }
+        store::mark_tokens_invalid(tx, user_id, "refresh refused: invalid_grant");
+        tx.commit();
+        log_.error("refresh token refused; the user must connect the account again", {{"user_id", user_id}});
+        throw dead_grant(user_id);
     });
+}
+
+api::api_error TokenProvider::dead_grant(long long user_id) {
+    return api::api_error(api::ErrorKind::invalid_grant, 400,
+                          "the grant of user " + std::to_string(user_id) +
+                              " is dead: the user must connect the account again (oura-admin users add)");
 }
 
 }  // namespace oura::sync

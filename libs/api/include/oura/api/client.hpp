@@ -60,6 +60,9 @@ struct ApiOptions {
     ApiMetrics* metrics = nullptr;  // not owned; may be nullptr
 };
 
+// How a call meets Oura's 429 pause: wait it out (and retry a 429), or throw rate_limited at once.
+enum class RateLimitWait { wait, throw_at_once };
+
 class OuraClient {
 public:
     OuraClient(ApiOptions options, const core::Logger& log);
@@ -89,7 +92,12 @@ public:
     // Rotates: the answer carries a new refresh token that replaces the old one (persist it
     // before use). invalid_grant: the token was spent (maybe by another process: re-read first).
     // server_error/network/timeout/bad_response: the outcome is unknown, the old token may be spent.
-    TokenSet refresh(std::string_view refresh_token);
+    // throw_at_once: a closed 429 gate or a 429 answer throws rate_limited (the token is unspent),
+    // for a caller that must release a row lock before it waits.
+    TokenSet refresh(std::string_view refresh_token, RateLimitWait on_rate_limit = RateLimitWait::wait);
+    // Returns once the process-wide 429 gate is open; throws api_error(rate_limited) instead of
+    // waiting longer than ApiOptions::max_rate_wait.
+    void wait_for_rate_gate();
 
     // Webhook subscriptions (application credentials in x-client-id / x-client-secret).
     std::vector<Subscription> list_subscriptions();

@@ -2,6 +2,7 @@
 // Small cryptographic primitives on OpenSSL 3.0.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,5 +35,11 @@ std::string aes256gcm_decrypt(std::string_view key32, std::string_view blob, std
 
 // A 32-byte key from 64 hex digits or standard/URL-safe base64; nullopt when it is neither.
 std::optional<std::string> decode_key32(std::string_view text);
+
+// Versioned keys "VERSION:KEY" separated by commas, spaces or newlines ("2:<base64>,1:<hex>"):
+// version (1..1000000) → 32 raw bytes. Throws config_error naming `variable` and the entry
+// (by position and version, never by key text) when an entry is malformed, a version repeats or
+// the text holds no entry.
+std::map<int, std::string> parse_versioned_keys(std::string_view text, std::string_view variable);
 
 }  // namespace oura::core
