@@ -4,11 +4,14 @@
 
 int main(int argc, char** argv) {
     using namespace oura;
-    auto log = core::make_logger("poller");
     return core::run_command("poller", [&] {
-        auto settings = poller::load_settings(core::Env::process(), argc, argv);
+        auto env = core::Env::process();
+        auto log = core::make_logger("poller", env);
+        auto settings = poller::load_settings(env, argc, argv);
         if (!settings) return core::exit_ok;  // --help
-        poller::App app(std::move(*settings), log);
+        std::optional<core::ManualClock> fixed;
+        if (settings->now) fixed.emplace(*settings->now);
+        poller::App app(std::move(*settings), log, fixed ? static_cast<const core::Clock&>(*fixed) : core::system_clock());
         return app.run_once();
     });
 }

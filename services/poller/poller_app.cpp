@@ -19,6 +19,8 @@
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
 #include "oura/store/users.hpp"
+#include "oura/sync/discovery.hpp"
+#include "oura/sync/plan.hpp"
 #include "oura/sync/syncer.hpp"
 
 namespace oura::poller {
@@ -31,10 +33,11 @@ core::CommandLine command_line() {
     return core::CommandLine(
         "poller [--days N] [--resources a,b] [--users u1,u2] [--concurrency N] [--dry-run]",
         "One reconciliation pass, then exit (run it from a CronJob). For every active user: the last N\n"
-        "local days of every resource, heart rate and ring battery since the last stored sample,\n"
-        "personal_info and ring_configuration. Documents Oura no longer has inside the window are\n"
-        "tombstoned. A second poller started during a run exits 0 at once.",
-        {{"days", "N", "days to reconcile, ending today (default 3, at most 3650)"},
+        "local days (the user's, from the UTC offset of their newest document) of every resource, heart\n"
+        "rate and ring battery included and reaching back to the newest stored sample, personal_info and\n"
+        "ring_configuration. Documents Oura no longer has inside the window are tombstoned. A second\n"
+        "poller started during a run exits 0 at once; runs that died are marked abandoned by the next.",
+        {{"days", "N", "local days to reconcile, ending on each user's today (default 3, at most 3650)"},
          {"resources", "LIST", "comma-separated REST names (default: all), e.g. sleep,heartrate"},
          {"users", "LIST", "comma-separated user ids or Oura user ids (default: every active user)"},
          {"concurrency", "N", "user × resource syncs run at once (default 4, at most 32)"},
@@ -45,7 +48,10 @@ core::CommandLine command_line() {
         "                               OURA_TOKEN_ENCRYPTION_KEY: 32 bytes, hex or base64; one is required)\n"
         "  OURA_CLIENT_ID, OURA_CLIENT_SECRET   the Oura application (required: refreshing tokens needs them)\n"
         "  OURA_API_BASE_URL            default https://api.ouraring.com\n"
-        "  OURA_PUSHGATEWAY_URL         push run metrics there when set\n"
+        "  OURA_PUSHGATEWAY_URL         push run metrics there when set (http:// or https:// URL)\n"
+        "  OURA_DISCOVER_COLLECTIONS    keep collections Oura's OpenAPI document adds (default true)\n"
+        "  OURA_LOG_LEVEL               debug, info (default), warn or error\n"
+        "  OURA_NOW                     tests only: plan from this instant instead of the clock\n"
         "  Every variable may instead be given as NAME_FILE (a mounted secret). See docs/configuration.md.\n"
         "Exit codes: 0 success (or another run holds the lock), 1 a resource failed, 2 bad usage or configuration.");
 }
@@ -53,6 +59,10 @@ core::CommandLine command_line() {
 struct Task {
     store::User user;
     const api::Resource* resource;
+    api::Window window;
+    // Found by discovery: Oura may list a collection this account cannot read (403/404), which
+    // is recorded in sync_state but does not fail the run.
+    bool discovered = false;
 };
 
 struct ResourceTotals {
@@ -89,6 +99,28 @@ void record_run_metrics(metrics::Registry& registry, const std::map<std::string,
     run.record_run(seconds, failures);
 }
 
+// A run that lost its database says how it ended once the database is back; when it stays away
+// longer than this, the next run marks the row abandoned instead.
+void record_end(store::Pool& pool, long long run_id, const std::string& status, const std::string& summary,
+                const core::Logger& log) {
+    auto delay = std::chrono::milliseconds(250);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            pool.with_connection([&](pqxx::connection& c) { store::finish_run(c, run_id, status, summary, ""); });
+            if (attempt > 1) log.info("recorded the run's end after the database came back", {{"attempts", attempt}});
+            return;
+        } catch (const std::exception& e) {
+            if (attempt == 6) {
+                log.error("cannot record the run's end; the next run will mark it abandoned", {{"error", e.what()}});
+                return;
+            }
+            log.warn("cannot record the run's end yet; retrying", {{"error", e.what()}, {"attempt", attempt}});
+            std::this_thread::sleep_for(delay);
+            delay *= 2;
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<Settings> load_settings(const core::Env& env, int argc, char** argv) {
@@ -114,12 +146,15 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     }
     s.database_url = env.require("OURA_DATABASE_URL");
     s.api = api::options_from_env(env, /*require_client=*/!s.dry_run);
-    s.pushgateway_url = env.get_or("OURA_PUSHGATEWAY_URL", "");
+    s.pushgateway_url = env.get_url("OURA_PUSHGATEWAY_URL", "");
+    s.now = env.get_instant("OURA_NOW");
+    s.discover_collections = env.get_bool("OURA_DISCOVER_COLLECTIONS", true);
     s.cipher = store::TokenCipher::from_env(env);  // a bad key stops the start, not the middle of a run
     return s;
 }
 
-App::App(Settings settings, const core::Logger& log) : settings_(std::move(settings)), log_(log) {}
+App::App(Settings settings, const core::Logger& log, const core::Clock& clock)
+    : settings_(std::move(settings)), log_(log), clock_(clock) {}
 
 int App::run_once() {
     auto started = std::chrono::steady_clock::now();
@@ -144,29 +179,55 @@ int App::run_once() {
         return core::exit_usage;
     }
 
-    std::vector<const api::Resource*> resources;
+    std::vector<const api::Resource*> documents, series;
     for (const auto& r : api::resources())
         if (settings_.resources.empty() ||
             std::find(settings_.resources.begin(), settings_.resources.end(), r.name) != settings_.resources.end())
-            resources.push_back(&r);
+            (r.time_series ? series : documents).push_back(&r);
 
-    auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    core::Days from = today - std::chrono::days(settings_.days - 1);
-    std::vector<Task> tasks;
-    for (const auto& u : users)
-        for (auto* r : resources) tasks.push_back({u, r});
+    const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+    // Each user's window is their own last N local days; the offset comes from their newest
+    // document, so it is read again before the time series, which run after the documents: a new
+    // user's first run then already knows it.
+    auto window_of = [&](const store::User& u) {
+        auto offset = pool.with_connection([&](pqxx::connection& c) { return store::latest_utc_offset(c, u.user_id); });
+        return sync::poll_window(now, settings_.days, offset);
+    };
+    auto tasks_for = [&](const std::vector<const api::Resource*>& wanted) {
+        std::vector<Task> out;
+        for (const auto& u : users) {
+            if (wanted.empty()) continue;
+            auto window = window_of(u);
+            for (auto* r : wanted) out.push_back({u, r, window});
+        }
+        return out;
+    };
 
+    std::vector<Task> document_tasks;
+    try {
+        document_tasks = tasks_for(documents);
+    } catch (const store::database_unavailable& e) {
+        log_.error("database unreachable", {{"error", e.what()}});
+        return core::exit_usage;
+    }
     if (settings_.dry_run) {
-        for (const auto& t : tasks)
-            std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
-                      << core::format_date(from) << " .. " << core::format_date(today) << "\n";
-        log_.info("dry run: nothing fetched, nothing written", {{"users", users.size()}, {"tasks", tasks.size()}});
+        auto series_tasks = tasks_for(series);
+        for (const auto* tasks : {&document_tasks, &series_tasks})
+            for (const auto& t : *tasks)
+                std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
+                          << core::format_date(t.window.from) << " .. " << core::format_date(t.window.to) << "\n";
+        log_.info("dry run: nothing fetched, nothing written",
+                  {{"users", users.size()}, {"tasks", document_tasks.size() + series_tasks.size()}});
         return core::exit_ok;
     }
 
+    // This run holds the lock, so no other poller is running: a row still 'running' is a run that
+    // died (kill -9, lost database) before it could record its end.
+    auto abandoned = pool.with_connection([](pqxx::connection& c) { return store::abandon_running_runs(c, "poller"); });
+    if (abandoned > 0) log_.warn("earlier poller runs died without recording their end; marked abandoned", {{"runs", abandoned}});
     long long run_id = pool.with_connection([](pqxx::connection& c) { return store::start_run(c, "poller"); });
-    log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()}, {"resources", resources.size()},
-                                     {"days", settings_.days}});
+    log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()},
+                                     {"resources", documents.size() + series.size()}, {"days", settings_.days}});
 
     metrics::Registry registry;
     metrics::PrometheusApiMetrics api_metrics(registry);
@@ -175,42 +236,59 @@ int App::run_once() {
     api::OuraClient client(api_options, log_);
     sync::TokenProvider tokens(pool, *settings_.cipher, client, log_);
     sync::Syncer syncer(pool, client, tokens, log_);
+    // Only a full run discovers: --resources names catalogued collections.
+    std::vector<api::Resource> discovered;
+    if (settings_.discover_collections && settings_.resources.empty())
+        discovered = sync::discover_collections(client, log_);
+    {
+        std::map<long long, api::Window> windows;
+        for (const auto& t : document_tasks) windows.emplace(t.user.user_id, t.window);
+        for (const auto& u : users)
+            for (const auto& r : discovered) document_tasks.push_back({u, &r, windows.at(u.user_id), true});
+    }
 
-    std::atomic<std::size_t> next{0};
     std::mutex mutex;
     std::map<std::string, ResourceTotals> totals;
-    long long failures = 0, scope_missing = 0;
-    auto worker = [&] {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) {
-            const auto& t = tasks[i];
-            sync::SyncResult r;
-            // Time-series windows are UTC; a local day west of UTC ends up to 14 h after UTC
-            // midnight, so they run a day past today (Oura simply has nothing newer yet).
-            if (t.resource->time_series)
-                r = syncer.sync_since_last_sample(t.user.user_id, *t.resource, from, today + std::chrono::days(1));
-            else r = syncer.sync_window(t.user.user_id, *t.resource, api::Window{from, today});
-            std::lock_guard guard(mutex);
-            auto& total = totals[r.resource];
-            total.counts += r.counts;
-            if (r.status == "scope_missing") ++scope_missing;
-            else if (!r.ok()) {
-                ++failures;
-                ++total.failures;
+    long long failures = 0, scope_missing = 0, planned = 0;
+    auto run_tasks = [&](const std::vector<Task>& tasks) {
+        planned += static_cast<long long>(tasks.size());
+        std::atomic<std::size_t> next{0};
+        auto worker = [&] {
+            for (std::size_t i = next++; i < tasks.size(); i = next++) {
+                const auto& t = tasks[i];
+                auto r = t.resource->time_series ? syncer.sync_since_last_sample(t.user.user_id, *t.resource, t.window)
+                                                 : syncer.sync_window(t.user.user_id, *t.resource, t.window);
+                std::lock_guard guard(mutex);
+                auto& total = totals[r.resource];
+                total.counts += r.counts;
+                if (r.status == "scope_missing") ++scope_missing;
+                else if (!r.ok()) {
+                    if (!t.discovered) ++failures;
+                    ++total.failures;
+                }
             }
-        }
+        };
+        std::vector<std::thread> threads;
+        for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
+        for (auto& th : threads) th.join();
     };
-    std::vector<std::thread> threads;
-    for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
-    for (auto& th : threads) th.join();
+    run_tasks(document_tasks);
+    std::vector<Task> series_tasks;
+    try {
+        series_tasks = tasks_for(series);
+    } catch (const std::exception& e) {
+        // The database went away between the phases: the series count as failed, and the run
+        // still tries to record its end below.
+        log_.error("cannot plan the time series", {{"error", e.what()}});
+        failures += static_cast<long long>(users.size() * series.size());
+        planned += static_cast<long long>(users.size() * series.size());
+    }
+    run_tasks(series_tasks);
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto summary = summary_json(totals, users.size(), seconds, failures);
-    std::string status = failures == 0 ? "succeeded" : (failures < static_cast<long long>(tasks.size()) ? "partial" : "failed");
-    try {
-        pool.with_connection([&](pqxx::connection& c) { store::finish_run(c, run_id, status, summary, ""); });
-    } catch (const std::exception& e) {
-        log_.error("cannot record the run's end", {{"error", e.what()}});
-    }
+    std::string status = failures == 0 ? "succeeded" : (failures < planned ? "partial" : "failed");
+    record_end(pool, run_id, status, summary, log_);
     store::WriteCounts all;
     for (const auto& [name, r] : totals) all += r.counts;
     log_.info("poller run finished", {{"run_id", run_id},

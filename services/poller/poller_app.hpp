@@ -1,12 +1,15 @@
 #pragma once
 // The poller: one reconciliation pass over every active user and resource, then exit (CronJob).
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "oura/api/client.hpp"
 #include "oura/core/config.hpp"
 #include "oura/core/log.hpp"
+#include "oura/core/time.hpp"
 #include "oura/store/tokens.hpp"
 
 namespace oura::poller {
@@ -18,8 +21,11 @@ struct Settings {
     std::vector<std::string> resources;  // REST names; empty = every resource of the catalog
     std::vector<std::string> users;      // internal ids or Oura user ids; empty = every active user
     bool dry_run = false;
+    bool discover_collections = true;  // OURA_DISCOVER_COLLECTIONS: also keep collections the catalog does not know
     int concurrency = 4;
     std::string pushgateway_url;  // OURA_PUSHGATEWAY_URL: run metrics are pushed there when set
+    // OURA_NOW, for tests only: the instant the run plans its windows from (each user's "today").
+    std::optional<std::chrono::sys_seconds> now;
     std::optional<store::TokenCipher> cipher;  // from OURA_TOKEN_ENCRYPTION_KEY, checked at start
 };
 
@@ -29,7 +35,8 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
 
 class App {
 public:
-    App(Settings settings, const core::Logger& log);
+    // `clock` decides each user's "today"; tests pass a fixed instant (OURA_NOW).
+    App(Settings settings, const core::Logger& log, const core::Clock& clock = core::system_clock());
     // Exit code: 0 when every user × resource succeeded (a missing scope is recorded, not a
     // failure) or another run holds the lock; 1 when anything failed; 2 when the database is
     // unreachable or the configuration unusable.
@@ -38,6 +45,7 @@ public:
 private:
     Settings settings_;
     const core::Logger& log_;
+    const core::Clock& clock_;
 };
 
 }  // namespace oura::poller

@@ -37,6 +37,10 @@ struct Platform {
                {"OURA_TOKEN_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
                {"OURA_LOG_LEVEL", "info"},
                {"OURA_HTTP_TIMEOUT", "5s"}};
+        // The simulator holds whole local days up to its today for every user, wherever they live;
+        // at noon UTC of that day every simulated user (UTC-8 to UTC+9) is on it too.
+        auto clock = oura::core::parse_json(sim.get("/_sim/clock").body);
+        env["OURA_NOW"] = std::string(*oura::core::get_string(clock, "today")) + "T12:00:00Z";
     }
 
     void register_users() {

@@ -379,3 +379,65 @@ TEST_CASE("oura-sim: request counters count routes by status", "[sim]") {
     CHECK(stats["routes"]["GET /v2/usercollection/sleep"]["200"].GetInt() == 2);
     CHECK(stats["routes"]["GET /v2/usercollection/sleep"]["401"].GetInt() == 1);
 }
+
+TEST_CASE("oura-sim: nothing is served later than the simulated now, and advancing by hours fills today in", "[sim]") {
+    Sim sim(args({"--users", "2", "--days", "3", "--time-of-day", "06:00"}));
+    auto clock = json(sim.get("/_sim/clock").body);
+    CHECK(std::string(clock["now"].GetString()).rfind("2024-03-31T06:00:00", 0) == 0);
+    const auto today = "/v2/usercollection/heartrate?start_datetime=" + enc("2024-03-31T00:00:00+00:00") +
+                       "&end_datetime=" + enc("2024-04-01T00:00:00+00:00");
+    // The newest timestamp of a list of samples, and that every one is at or before `now`.
+    auto newest = [](const std::vector<std::string>& rows) {
+        std::int64_t max = 0;
+        for (const auto& row : rows) {
+            auto t = core::parse_datetime(std::string(*core::get_string(json(row), "timestamp")));
+            REQUIRE(t);
+            max = std::max<std::int64_t>(max, t->utc.time_since_epoch().count());
+        }
+        return max;
+    };
+    const std::int64_t six = 1711864800;  // 2024-03-31T06:00:00Z
+    std::vector<std::size_t> seen;
+    for (int user = 0; user < 2; ++user) {
+        auto token = sim.token(user);
+        auto morning = all_pages(sim, today, token);
+        REQUIRE(!morning.empty());
+        CHECK(newest(morning) <= six);
+        CHECK(newest(items(sim.truth_body(user, "heartrate"))) <= six);
+        // Documents still going on at six (a sleep, a workout) are not there yet either.
+        for (const auto& resource : {"sleep", "workout", "session"})
+            for (const auto& doc : all_pages(
+                     sim, std::string("/v2/usercollection/") + resource + "?start_date=2024-03-29&end_date=2024-04-01",
+                     token)) {
+                auto d = json(doc);
+                auto end = core::get_string(d, "bedtime_end");
+                if (!end) end = core::get_string(d, "end_datetime");
+                REQUIRE(end);
+                CHECK(core::parse_datetime(std::string(*end))->utc.time_since_epoch().count() <= six);
+            }
+        seen.push_back(morning.size());
+    }
+
+    auto noon = json(sim.post("/_sim/advance", R"({"hours":6})").body);
+    CHECK(std::string(noon["today"].GetString()) == "2024-03-31");
+    CHECK(std::string(noon["now"].GetString()).rfind("2024-03-31T12:00:00", 0) == 0);
+    for (int user = 0; user < 2; ++user) {
+        auto token = sim.token(user);
+        auto later = all_pages(sim, today, token);
+        CHECK(later.size() > seen[static_cast<std::size_t>(user)]);
+        CHECK(newest(later) <= six + 6 * 3600);
+        CHECK(newest(later) > six);
+    }
+
+    // Past midnight the next day is there, and only its first hours.
+    auto next = json(sim.post("/_sim/advance", R"({"hours":14})").body);
+    CHECK(std::string(next["today"].GetString()) == "2024-04-01");
+    auto token = sim.token(0);
+    auto tomorrow = all_pages(sim,
+                              "/v2/usercollection/heartrate?start_datetime=" + enc("2024-04-01T00:00:00+00:00") +
+                                  "&end_datetime=" + enc("2024-04-02T00:00:00+00:00"),
+                              token);
+    REQUIRE(!tomorrow.empty());
+    CHECK(newest(tomorrow) <= six + 20 * 3600);
+    CHECK(sim.post("/_sim/advance", R"({"hours":-1})").status == 400);
+}

@@ -400,7 +400,7 @@ TEST_CASE("waiting out a 429 on the token call holds no database connection and 
     Setup s(sim, db);
     s.add_user(sim.users()[0]);
     REQUIRE(sim.call("POST", "/_sim/tokens/expire").status == 200);
-    REQUIRE(sim.call("POST", "/_sim/faults", R"({"route":"/oauth/token","kind":"429","count":1,"retry_after":5})").status ==
+    REQUIRE(sim.call("POST", "/_sim/faults", R"({"route":"/oauth/token","kind":"429","count":1,"retry_after":20})").status ==
             200);
 
     auto log = s.write_file("");
@@ -408,10 +408,11 @@ TEST_CASE("waiting out a 429 on the token call holds no database connection and 
                                          "--resources", "daily_sleep"};
     oura::core::ChildProcess poller(argv, s.env, log);
     REQUIRE(Setup::eventually([&] { return sim.answers_with_status(429) > 0; }, std::chrono::seconds(30)));
-    // Within the 5-second pause: the poller let go of the row lock and its transaction, and has
-    // not refreshed yet (a poller that waits holding them lets go only after the refresh).
+    // Within the 20-second pause (long, so a loaded machine cannot outrun it): the poller let go
+    // of the row lock and its transaction, and has not refreshed yet (a poller that waits holding
+    // them lets go only after the refresh).
     CHECK(Setup::eventually([&] { return s.token_row_locks() == 0 && s.idle_in_transaction() == 0; },
-                            std::chrono::seconds(3)));
+                            std::chrono::seconds(10)));
     CHECK(sim.successful_grants("refresh_token") == 0);
     auto code = poller.wait(std::chrono::seconds(60));
     std::ifstream in(log);

@@ -1,5 +1,6 @@
 #include "sim.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "harness.hpp"
@@ -9,6 +10,13 @@ namespace oura::test {
 
 Simulator::Simulator(std::vector<std::string> args) {
     std::vector<std::string> argv{binary("oura-sim"), "--port", "0"};
+    // A simulated clock that stands still at the end of its today, unless the test sets one: what
+    // the simulator serves (nothing later than its now) then cannot change between a poller run
+    // and the test's look at the truth.
+    if (std::find(args.begin(), args.end(), "--time-of-day") == args.end()) {
+        argv.push_back("--time-of-day");
+        argv.push_back("23:59:59");
+    }
     argv.insert(argv.end(), args.begin(), args.end());
     process_ = std::make_unique<core::ChildProcess>(argv, std::map<std::string, std::string>{{"OURA_LOG_LEVEL", "warn"}});
     auto line = process_->read_line(std::chrono::seconds(60));

@@ -14,7 +14,8 @@ namespace oura::test {
 
 class Simulator {
 public:
-    // `args` are oura-sim flags (e.g. {"--users", "3", "--days", "120"}); --port 0 is added.
+    // `args` are oura-sim flags (e.g. {"--users", "3", "--days", "120"}); --port 0 is added, and
+    // --time-of-day 23:59:59 (a clock that stands still) unless `args` has one.
     explicit Simulator(std::vector<std::string> args = {});
     const std::string& url() const { return url_; }
 

@@ -21,6 +21,7 @@ oura::core::CommandLine command_line() {
          {"dir", "DIR", "read migrations from DIR instead of those built in"}},
         "Environment:\n"
         "  OURA_DATABASE_URL   libpq URI of the database (or OURA_DATABASE_URL_FILE)\n"
+        "  OURA_LOG_LEVEL      debug, info (default), warn or error\n"
         "Exit codes: 0 up to date, 1 a migration was refused or failed, 2 bad usage or database unreachable.");
 }
 
@@ -29,14 +30,15 @@ oura::core::CommandLine command_line() {
 int main(int argc, char** argv) {
     using namespace oura;
     auto cli = command_line();
-    auto log = core::make_logger("oura-migrate");
     return core::run_command("oura-migrate", [&] {
+        auto env = core::Env::process();
+        auto log = core::make_logger("oura-migrate", env);
         cli.parse(argc, argv);
         if (cli.help_requested()) {
             std::cout << cli.help();
             return core::exit_ok;
         }
-        auto url = core::Env::process().require("OURA_DATABASE_URL");
+        auto url = env.require("OURA_DATABASE_URL");
         auto files = cli.value("dir") ? store::load_migrations(*cli.value("dir")) : store::embedded_migrations();
         auto conn = store::connect(url);
         if (cli.has("status")) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "oura/core/cli.hpp"
 #include "oura/core/config.hpp"
@@ -13,10 +14,11 @@
 int main(int argc, char** argv) {
     using namespace oura;
     core::ShutdownSignals signals;  // first, so every thread started below leaves SIGTERM to wait()
-    auto log = core::make_logger("oura-sim");
     auto cli = sim::command_line();
     sim::SimOptions options;
+    std::optional<core::Logger> logger;
     try {
+        logger.emplace(core::make_logger("oura-sim"));
         cli.parse(argc, argv);
         if (cli.help_requested()) {
             std::cout << cli.help();
@@ -26,7 +28,11 @@ int main(int argc, char** argv) {
     } catch (const core::usage_error& e) {
         std::cerr << "oura-sim: " << e.what() << "\n";
         return core::exit_usage;
+    } catch (const core::config_error& e) {
+        std::cerr << "oura-sim: " << e.what() << "\n";
+        return core::exit_usage;
     }
+    const core::Logger& log = *logger;
     try {
         auto started = std::chrono::steady_clock::now();
         sim::App app(options, log);

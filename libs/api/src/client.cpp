@@ -352,6 +352,21 @@ std::string OuraClient::fetch_personal_info(std::string_view access_token) {
     return impl_->fetch_object(access_token, *find_resource("personal_info"));
 }
 
+std::string OuraClient::fetch_openapi() {
+    Call call;
+    call.label = "openapi";
+    call.method = "GET";
+    call.url = impl_->opt.openapi_url.empty() ? impl_->api_base + std::string(openapi_path) : impl_->opt.openapi_url;
+    call.path = "openapi";
+    call.headers.set("Accept", "application/json");
+    call.client = &impl_->api;
+    call.mode = RetryMode::never;
+    call.use_breaker = false;
+    std::string out;
+    impl_->execute(call, [&](http::ClientResponse& r) { out = std::move(r.body); });
+    return out;
+}
+
 std::string OuraClient::authorize_url(std::string_view redirect_uri, const std::vector<std::string>& scopes,
                                       std::string_view state, std::string_view code_challenge) const {
     return api::authorize_url(impl_->opt.auth_base_url, impl_->opt.client_id, redirect_uri, scopes, state,

@@ -1,8 +1,5 @@
 #include "oura/api/page.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include "oura/api/errors.hpp"
 #include "oura/core/json.hpp"
 
@@ -10,19 +7,18 @@ namespace oura::api {
 
 namespace {
 
-// Full precision keeps every number's value exactly; encoding validation keeps invalid UTF-8
-// (which PostgreSQL's jsonb refuses) out of the store.
-constexpr unsigned parse_flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
-
-rapidjson::Document parse(std::string_view body, std::string_view what) {
-    rapidjson::Document doc;
-    doc.Parse<parse_flags>(body.data(), body.size());
-    if (doc.HasParseError())
-        throw api_error(ErrorKind::bad_response, 200,
-                        std::string(what) + " is not valid JSON (" + rapidjson::GetParseError_En(doc.GetParseError()) +
-                            " at offset " + std::to_string(doc.GetErrorOffset()) + " of " +
-                            std::to_string(body.size()) + " bytes)");
-    return doc;
+// Read once, numbers copied as Oura wrote them (a trip through double rounds
+// 123456789.123456789 and integers beyond 2^63); encoding validation keeps invalid UTF-8 (which
+// PostgreSQL's jsonb refuses) out of the store.
+template <typename F>
+auto read(std::string_view body, std::string_view what, F&& parse) {
+    try {
+        return parse(body);
+    } catch (const core::json_error& e) {
+        throw api_error(
+            ErrorKind::bad_response, 200,
+            std::string(what) + " is not valid JSON (" + e.what() + "; " + std::to_string(body.size()) + " bytes)");
+    }
 }
 
 }  // namespace
@@ -33,32 +29,33 @@ ParsedPage parse_page(const Resource& resource, std::string_view body) {
         out.page.items.push_back(parse_document(body));
         return out;
     }
-    auto doc = parse(body, "collection page");
-    if (!doc.IsObject()) throw api_error(ErrorKind::bad_response, 200, "collection page is not a JSON object");
-    auto data = doc.FindMember("data");
-    if (data == doc.MemberEnd() || !data->value.IsArray())
-        throw api_error(ErrorKind::bad_response, 200, "collection page has no data array");
-    out.page.items.reserve(data->value.Size());
-    for (const auto& item : data->value.GetArray()) {
-        if (!item.IsObject()) throw api_error(ErrorKind::bad_response, 200, "collection item is not a JSON object");
-        out.page.items.push_back(core::to_json(item));
-    }
-    auto next = doc.FindMember("next_token");
-    if (next != doc.MemberEnd()) {
-        if (next->value.IsString()) {
-            if (next->value.GetStringLength() > 0)
-                out.next_token = std::string(next->value.GetString(), next->value.GetStringLength());
-        } else if (!next->value.IsNull()) {
-            throw api_error(ErrorKind::bad_response, 200, "next_token is neither a string nor null");
+    auto split = read(body, "collection page", [](std::string_view b) { return core::split_array_exact(b, "data"); });
+    if (!split.top_object) throw api_error(ErrorKind::bad_response, 200, "collection page is not a JSON object");
+    if (!split.found) throw api_error(ErrorKind::bad_response, 200, "collection page has no data array");
+    if (!split.objects_only) throw api_error(ErrorKind::bad_response, 200, "collection item is not a JSON object");
+    out.page.items = std::move(split.items);
+    for (const auto& [key, value] : split.members) {
+        if (key != "next_token") continue;
+        if (value == "null") {
+            out.next_token.reset();
+            continue;
         }
+        if (value.empty() || value.front() != '"')
+            throw api_error(ErrorKind::bad_response, 200, "next_token is neither a string nor null");
+        auto token = core::parse_json(value);
+        if (token.GetStringLength() > 0)
+            out.next_token = std::string(token.GetString(), token.GetStringLength());
+        else
+            out.next_token.reset();
     }
     return out;
 }
 
 std::string parse_document(std::string_view body) {
-    auto doc = parse(body, "document");
-    if (!doc.IsObject()) throw api_error(ErrorKind::bad_response, 200, "document is not a JSON object");
-    return core::to_json(doc);
+    auto text = read(body, "document", [](std::string_view b) { return core::compact_json_exact(b); });
+    if (text.empty() || text.front() != '{')
+        throw api_error(ErrorKind::bad_response, 200, "document is not a JSON object");
+    return text;
 }
 
 }  // namespace oura::api

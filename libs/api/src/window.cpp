@@ -30,6 +30,12 @@ std::vector<Window> plan_windows(const Resource& resource, core::Days from, core
     return out;
 }
 
+std::vector<Window> plan_windows(const Resource& resource, const Window& window) {
+    auto out = plan_windows(resource, window.from, window.to);
+    for (auto& w : out) w.utc_offset_minutes = window.utc_offset_minutes;
+    return out;
+}
+
 Window pad_window(const Window& window) {
     return {window.from - std::chrono::days(1), window.to + std::chrono::days(1)};
 }
@@ -40,9 +46,13 @@ QueryParams query_for(const Resource& resource, const Window& window) {
             auto padded = pad_window(window);
             return {{"start_date", core::format_date(padded.from)}, {"end_date", core::format_date(padded.to)}};
         }
-        case DateMode::datetime:
-            return {{"start_datetime", core::format_utc(core::Seconds(window.from))},
-                    {"end_datetime", core::format_utc(core::Seconds(window.to + std::chrono::days(1)))}};
+        case DateMode::datetime: {
+            const auto offset = std::chrono::minutes(window.utc_offset_minutes);
+            auto midnight = [&](core::Days day) {
+                return core::format_datetime(core::Seconds(day) - offset, window.utc_offset_minutes);
+            };
+            return {{"start_datetime", midnight(window.from)}, {"end_datetime", midnight(window.to + std::chrono::days(1))}};
+        }
         case DateMode::none:
         case DateMode::single:
             return {};

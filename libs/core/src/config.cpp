@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "oura/core/text.hpp"
+#include "oura/core/time.hpp"
 
 extern char** environ;
 
@@ -84,6 +85,62 @@ std::chrono::milliseconds Env::get_duration(std::string_view name, std::chrono::
     auto d = parse_duration(*v);
     if (!d) throw config_error(std::string(name) + " must be a duration like 30s, 250ms, 5m or 2h, got '" + *v + "'");
     return *d;
+}
+
+std::string Env::get_url(std::string_view name, std::string_view fallback) const {
+    auto v = get(name);
+    if (!v) return std::string(fallback);
+    if (!is_http_url(*v))
+        throw config_error(std::string(name) + " must be an http:// or https:// URL with a host, got '" + *v + "'");
+    return *v;
+}
+
+std::string Env::get_readable_file(std::string_view name) const {
+    auto v = get(name);
+    if (!v) return {};
+    std::ifstream in(*v, std::ios::binary);
+    if (!in) throw config_error(std::string(name) + ": cannot read '" + *v + "': " + std::strerror(errno));
+    return *v;
+}
+
+std::optional<std::chrono::sys_seconds> Env::get_instant(std::string_view name) const {
+    auto v = get(name);
+    if (!v) return std::nullopt;
+    // parse_datetime reads a value without an offset as UTC; a setting must say which it means.
+    auto t = parse_datetime(*v);
+    bool has_zone = !v->empty() && (v->back() == 'Z' || v->back() == 'z' || v->find_first_of("+-", 19) != std::string::npos);
+    if (!t || !has_zone)
+        throw config_error(std::string(name) + " must be an ISO 8601 instant with an offset, like 2026-01-15T23:30:00Z, got '" +
+                           *v + "'");
+    return t->utc;
+}
+
+bool is_http_url(std::string_view text) {
+    std::string_view rest;
+    if (text.rfind("http://", 0) == 0) rest = text.substr(7);
+    else if (text.rfind("https://", 0) == 0) rest = text.substr(8);
+    else return false;
+    auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.empty() || authority.find_first_of(" @") != std::string_view::npos) return false;
+    std::string_view host = authority, port;
+    if (authority.front() == '[') {  // IPv6 literal
+        auto close = authority.find(']');
+        if (close == std::string_view::npos || close == 1) return false;
+        host = authority.substr(0, close + 1);
+        auto after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return false;
+            port = after.substr(1);
+            if (port.empty()) return false;
+        }
+    } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+        if (port.empty()) return false;
+    }
+    if (host.empty()) return false;
+    if (!port.empty() && !parse_int(port, 1, 65535)) return false;
+    return true;
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {

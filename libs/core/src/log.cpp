@@ -1,5 +1,7 @@
 #include "oura/core/log.hpp"
 
+#include "oura/core/config.hpp"
+
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -94,12 +96,16 @@ void Logger::log(Level level, std::string_view msg, Fields fields) const {
     *out_ << line << std::flush;
 }
 
-Logger make_logger(std::string service) {
-    const char* env = std::getenv("OURA_LOG_LEVEL");
-    auto level = env ? parse_level(env) : std::optional<Level>(Level::info);
-    Logger logger(std::move(service), level.value_or(Level::info));
-    if (env && !level) logger.warn("OURA_LOG_LEVEL is not one of debug, info, warn, error; using info", {{"value", env}});
-    return logger;
+Level log_level(const Env& env) {
+    auto name = env.get("OURA_LOG_LEVEL");
+    if (!name) return Level::info;
+    auto level = parse_level(*name);
+    if (!level) throw config_error("OURA_LOG_LEVEL must be one of debug, info, warn, error, got '" + *name + "'");
+    return *level;
 }
+
+Logger make_logger(std::string service, const Env& env) { return Logger(std::move(service), log_level(env)); }
+
+Logger make_logger(std::string service) { return make_logger(std::move(service), Env::process()); }
 
 }  // namespace oura::core

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 
 #include "oura/core/config.hpp"
+#include "oura/core/log.hpp"
 
 using oura::core::config_error;
 using oura::core::Env;
@@ -44,4 +46,50 @@ TEST_CASE("integers, booleans and durations parse or are refused", "[unit][confi
     CHECK(env.get_duration("D", {}) == std::chrono::milliseconds(250));
     CHECK(env.get_duration("D2", {}) == std::chrono::minutes(5));
     CHECK_THROWS_WITH(env.get_duration("BAD", {}), Catch::Contains("BAD must be a duration"));
+}
+
+TEST_CASE("a URL setting must be http or https with a host and a sane port", "[unit][config]") {
+    using oura::core::Env;
+    auto env = [](std::string v) { return Env::from({{"OURA_PUSHGATEWAY_URL", std::move(v)}}); };
+    CHECK(env("http://pushgateway:9091").get_url("OURA_PUSHGATEWAY_URL", "") == "http://pushgateway:9091");
+    CHECK(env("https://[::1]:9091/base").get_url("OURA_PUSHGATEWAY_URL", "") == "https://[::1]:9091/base");
+    CHECK(Env::from({}).get_url("OURA_PUSHGATEWAY_URL", "") == "");
+    for (auto bad : {"pushgateway:9091", "ftp://host", "http://", "http://:9091", "http://host:0", "http://host:99999",
+                     "http://host:", "http://[::1", "http://user@host"}) {
+        INFO(bad);
+        CHECK_THROWS_WITH(env(bad).get_url("OURA_PUSHGATEWAY_URL", ""), Catch::Contains("OURA_PUSHGATEWAY_URL"));
+    }
+}
+
+TEST_CASE("an instant setting needs a date, a time and an offset", "[unit][config]") {
+    using oura::core::Env;
+    auto env = [](std::string v) { return Env::from({{"OURA_NOW", std::move(v)}}); };
+    CHECK(env("2026-01-15T23:30:00Z").get_instant("OURA_NOW") ==
+          std::chrono::sys_days{std::chrono::year{2026} / 1 / 15} + std::chrono::hours(23) + std::chrono::minutes(30));
+    CHECK(env("2026-01-16T12:30:00+13:00").get_instant("OURA_NOW") == env("2026-01-15T23:30:00Z").get_instant("OURA_NOW"));
+    CHECK_FALSE(Env::from({}).get_instant("OURA_NOW"));
+    for (auto bad : {"2026-01-15", "2026-01-15T23:30:00", "tomorrow", "2026-01-15T25:00:00Z"}) {
+        INFO(bad);
+        CHECK_THROWS_WITH(env(bad).get_instant("OURA_NOW"), Catch::Contains("OURA_NOW"));
+    }
+}
+
+TEST_CASE("OURA_LOG_LEVEL is a level or an error naming it, also from a file", "[unit][config]") {
+    using oura::core::Env;
+    CHECK(oura::core::log_level(Env::from({})) == oura::core::Level::info);
+    CHECK(oura::core::log_level(Env::from({{"OURA_LOG_LEVEL", "debug"}})) == oura::core::Level::debug);
+    CHECK_THROWS_WITH(oura::core::log_level(Env::from({{"OURA_LOG_LEVEL", "verbose"}})), Catch::Contains("OURA_LOG_LEVEL"));
+    CHECK_THROWS_WITH(oura::core::log_level(Env::from({{"OURA_LOG_LEVEL_FILE", "/nonexistent/level"}})),
+                      Catch::Contains("OURA_LOG_LEVEL_FILE"));
+}
+
+TEST_CASE("a file setting names a file this process can read", "[unit][config]") {
+    using oura::core::Env;
+    CHECK(Env::from({}).get_readable_file("OURA_CA_FILE").empty());
+    auto path = std::string(std::tmpnam(nullptr));
+    std::ofstream(path) << "-----BEGIN CERTIFICATE-----\n";
+    CHECK(Env::from({{"OURA_CA_FILE", path}}).get_readable_file("OURA_CA_FILE") == path);
+    std::remove(path.c_str());
+    CHECK_THROWS_WITH(Env::from({{"OURA_CA_FILE", "/nonexistent/ca.pem"}}).get_readable_file("OURA_CA_FILE"),
+                      Catch::Contains("OURA_CA_FILE"));
 }

@@ -12,9 +12,11 @@ namespace {
 // overlap) keep the last copy; the hash guard leaves unchanged rows alone.
 constexpr auto upsert_document_page = R"sql(
     WITH incoming AS (
-        SELECT DISTINCT ON (doc->>'id') doc->>'id' AS document_id, doc AS payload
-          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS page(doc, ord)
-         ORDER BY doc->>'id', ord DESC
+        SELECT DISTINCT ON (k.id) k.id AS document_id, doc AS payload
+          FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS page(doc, ord),
+               LATERAL (SELECT coalesce(doc->>'id', CASE WHEN $7::boolean
+                        THEN 'sha256:' || encode(sha256(convert_to(doc::text, 'UTF8')), 'hex') END) AS id) k
+         ORDER BY k.id, ord DESC
     ), written AS (
         INSERT INTO oura.oura_documents AS d
                (user_id, resource, document_id, day, start_at, end_at, payload, payload_sha256)
@@ -204,7 +206,8 @@ WriteCounts upsert_documents(pqxx::work& tx, long long user_id, std::string_view
     WriteCounts counts;
     if (documents.empty()) return counts;
     auto r = tx.exec_params(upsert_document_page, user_id, std::string(resource), join_json_array(documents),
-                            nullable(shape.day_field), nullable(shape.start_field), nullable(shape.end_field));
+                            nullable(shape.day_field), nullable(shape.start_field), nullable(shape.end_field),
+                            shape.key_by_hash);
     std::vector<std::string> changed;
     for (const auto& row : r) {
         auto id = row[0].as<std::string>();

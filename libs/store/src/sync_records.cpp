@@ -12,6 +12,28 @@ constexpr auto update_run = R"sql(
      WHERE id = $1
 )sql";
 
+constexpr auto abandon_runs = R"sql(
+    UPDATE oura.sync_runs
+       SET status = 'abandoned', finished_at = now(),
+           error = 'the run ended without recording its end (killed, or its database connection was lost)'
+     WHERE kind = $1 AND status = 'running'
+)sql";
+
+// Oura writes these LocalizedDateTime members with the offset of the user's clock at the time
+// (API-NOTES: daily summaries' timestamp, sleep's bedtime_end); the newest day wins. Heart rate
+// and battery rows are UTC and tags may lack an offset, so they say nothing about the user's zone.
+constexpr auto select_latest_utc_offset = R"sql(
+    SELECT oura.utc_offset_minutes(CASE resource WHEN 'sleep' THEN payload->>'bedtime_end'
+                                                 ELSE payload->>'timestamp' END)
+      FROM oura.oura_documents
+     WHERE user_id = $1 AND resource IN ('daily_activity', 'daily_readiness', 'daily_sleep', 'sleep')
+       AND deleted_at IS NULL AND day IS NOT NULL
+       AND oura.utc_offset_minutes(CASE resource WHEN 'sleep' THEN payload->>'bedtime_end'
+                                                 ELSE payload->>'timestamp' END) IS NOT NULL
+     ORDER BY day DESC, start_at DESC NULLS LAST
+     LIMIT 1
+)sql";
+
 constexpr auto upsert_success = R"sql(
     INSERT INTO oura.sync_state AS s (user_id, resource, status, last_attempt_at, last_success_at, consecutive_failures,
                                       last_sample_at, success_window_start_day, success_window_end_day, updated_at)
@@ -48,6 +70,20 @@ void finish_run(pqxx::connection& conn, long long run_id, const std::string& sta
     pqxx::work tx(conn);
     tx.exec_params(update_run, run_id, status, summary_json, error);
     tx.commit();
+}
+
+long long abandon_running_runs(pqxx::connection& conn, const std::string& kind) {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(abandon_runs, kind);
+    tx.commit();
+    return static_cast<long long>(r.affected_rows());
+}
+
+std::optional<int> latest_utc_offset(pqxx::connection& conn, long long user_id) {
+    pqxx::nontransaction tx(conn);
+    auto rows = tx.exec_params(select_latest_utc_offset, user_id);
+    if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
+    return rows[0][0].as<int>();
 }
 
 void record_success(pqxx::work& tx, long long user_id, const std::string& resource, const SyncSuccess& s) {

@@ -1,6 +1,8 @@
 #include "oura/sync/syncer.hpp"
 
 #include "oura/store/sync_records.hpp"
+#include "oura/sync/discovery.hpp"
+#include "oura/sync/plan.hpp"
 
 namespace oura::sync {
 namespace {
@@ -61,7 +63,7 @@ SyncResult Syncer::run(long long user_id, const api::Resource& resource, const s
 SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource, api::Window window) {
     return run(user_id, resource, [&](SyncResult& result) {
         const bool pageless = resource.mode == api::DateMode::none || resource.mode == api::DateMode::single;
-        auto windows = pageless ? std::vector<api::Window>{window} : api::plan_windows(resource, window.from, window.to);
+        auto windows = pageless ? std::vector<api::Window>{window} : api::plan_windows(resource, window);
         std::optional<std::string> last_sample;
         for (const auto& w : windows) {
             // query_for pads date windows by a day on each side; deletions are judged inside `w` only.
@@ -78,7 +80,9 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
                         if (resource.name == "heartrate") counts = store::upsert_heart_rate(tx, user_id, page.items);
                         else if (resource.name == "ring_battery_level")
                             counts = store::upsert_battery_levels(tx, user_id, page.items);
-                        else counts = store::upsert_documents(tx, user_id, resource.name, shape_of(resource), page.items, &seen);
+                        else
+                            counts = store::upsert_documents(tx, user_id, resource.name,
+                                                             shape_for(resource, page.items), page.items, &seen);
                         tx.commit();
                         window_counts += counts;
                     });
@@ -125,20 +129,15 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
     });
 }
 
-SyncResult Syncer::sync_since_last_sample(long long user_id, const api::Resource& resource, core::Days fallback_from,
-                                          core::Days to) {
-    std::optional<std::string> latest;
+SyncResult Syncer::sync_since_last_sample(long long user_id, const api::Resource& resource, api::Window window) {
+    std::optional<core::Seconds> newest;
     try {
-        latest = pool_.with_connection([&](pqxx::connection& c) { return store::latest_sample(c, user_id, resource.name); });
+        auto latest = pool_.with_connection([&](pqxx::connection& c) { return store::latest_sample(c, user_id, resource.name); });
+        if (auto t = latest ? core::parse_datetime(*latest) : std::nullopt) newest = t->utc;
     } catch (const std::exception&) {
         // sync_window records the database failure in a moment.
     }
-    auto from = fallback_from;
-    if (latest) {
-        if (auto t = core::parse_datetime(*latest)) from = std::max(std::chrono::floor<std::chrono::days>(t->utc), fallback_from);
-    }
-    if (from > to) from = to;
-    return sync_window(user_id, resource, api::Window{from, to});
+    return sync_window(user_id, resource, series_window(window, newest));
 }
 
 SyncResult Syncer::sync_document(long long user_id, const api::Resource& resource, const std::string& document_id) {

@@ -147,8 +147,11 @@ private:
     }
     std::string id(IdKind kind, int ordinal) const { return make_id(p_.seed, p_.index, kind, day_, ordinal); }
 
-    void add(std::string_view resource, std::string id, Seconds ts, std::string json) {
-        out_.find(resource)->second.push_back(Document{std::move(id), date_string(day_), ts, std::move(json)});
+    // `ends`: when the document is complete (a span's end, the night a score is about); the API
+    // shows nothing before that.
+    void add(std::string_view resource, std::string id, Seconds ts, std::string json, Seconds ends = 0) {
+        out_.find(resource)->second.push_back(
+            Document{std::move(id), date_string(day_), ts, std::move(json), std::max(ts, ends)});
     }
 
     // The local midnight opening the day, as daily documents stamp it.
@@ -286,7 +289,7 @@ private:
             w.int_field("score", night_score->score);
             midnight_field(w);
             w.close();
-            add("daily_sleep", id(IdKind::daily_sleep, 0), start_, std::move(json));
+            add("daily_sleep", id(IdKind::daily_sleep, 0), start_, std::move(json), pl.sleep_end);
         }
         {
             std::string json;
@@ -296,7 +299,7 @@ private:
             w.date_field("day", day_);
             midnight_field(w);
             w.close();
-            add("daily_readiness", id(IdKind::daily_readiness, 0), start_, std::move(json));
+            add("daily_readiness", id(IdKind::daily_readiness, 0), start_, std::move(json), pl.sleep_end);
         }
         Rng r(daily_key(2));
         {
@@ -314,7 +317,7 @@ private:
                 w.null_field("spo2_percentage");
             }
             w.close();
-            add("daily_spo2", id(IdKind::daily_spo2, 0), start_, std::move(json));
+            add("daily_spo2", id(IdKind::daily_spo2, 0), start_, std::move(json), pl.sleep_end);
         }
         {
             const bool present = r.chance(0.92);
@@ -382,7 +385,7 @@ private:
             w.str_field("ring_id", ring_id(p_, ring_at(p_, item.start)));
             w.null_field("app_sleep_phase_5_min");
             w.close();
-            add("sleep", doc_id, item.start, std::move(json));
+            add("sleep", doc_id, item.start, std::move(json), item.end);
             return;
         }
         const SleepDetail& d = sleep_detail(item.plan, item.event);
@@ -432,7 +435,7 @@ private:
         w.str_field("ring_id", ring_id(p_, ring_at(p_, item.start)));
         w.str_field("app_sleep_phase_5_min", d.stages);
         w.close();
-        add("sleep", doc_id, item.start, std::move(json));
+        add("sleep", doc_id, item.start, std::move(json), item.end);
     }
 
     // --- daily activity: 1440 minutes from 04:00 local ---------------------------------------------
@@ -684,7 +687,7 @@ private:
                 w.str_field("source", workout_sources[e.source]);
                 w.local_time_field("start_datetime", e.start, offset(e.start));
                 w.close();
-                add("workout", doc_id, e.start, std::move(json));
+                add("workout", doc_id, e.start, std::move(json), e.end);
             } else if (e.kind == EventKind::session) {
                 const SessionDetail d = make_session_detail(p_, pl, e);
                 const std::string doc_id = id(IdKind::session, session_n++);
@@ -700,7 +703,7 @@ private:
                 w.local_time_field("start_datetime", e.start, offset(e.start));
                 w.str_field("type", session_types[e.session_type]);
                 w.close();
-                add("session", doc_id, e.start, std::move(json));
+                add("session", doc_id, e.start, std::move(json), e.end);
             }
         }
     }
@@ -747,7 +750,7 @@ private:
             w.opt_str_field("custom_name",
                             tag.custom_name.empty() ? std::nullopt : std::optional<std::string_view>(tag.custom_name));
             w.close();
-            add("enhanced_tag", doc_id, start, std::move(json));
+            add("enhanced_tag", doc_id, start, std::move(json), has_end ? end : start);
             if (!tag.short_name.empty()) {
                 short_names.push_back(tag.short_name);
                 if (!first_time || start < *first_time) first_time = start;
@@ -797,7 +800,7 @@ private:
             w.date_field("start_day", m.start_day);
             w.local_time_field("start_time", m.start, offset(m.start));
             w.close();
-            add("rest_mode_period", doc_id, m.start, std::move(json));
+            add("rest_mode_period", doc_id, m.start, std::move(json), m.end);
         }
     }
 
@@ -895,7 +898,7 @@ private:
             w.int_field("bpm", row.bpm);
             w.str_field("source", row.source);
             w.close();
-            docs.push_back(Document{std::string(), day, row.t, std::move(json)});
+            docs.push_back(Document{std::string(), day, row.t, std::move(json), row.t});
         }
     }
 
@@ -918,7 +921,7 @@ private:
             w.bool_field("in_charger", b.in_charger);
             w.int_field("level", b.level);
             w.close();
-            docs.push_back(Document{std::string(), day, t, std::move(json)});
+            docs.push_back(Document{std::string(), day, t, std::move(json), t});
         }
     }
 
@@ -985,7 +988,7 @@ std::vector<Document> generate_ring_configurations(const GeneratorOptions& optio
         w.local_time_field("set_up_at", set_up, 0);
         w.int_field("size", size);
         w.close();
-        docs.push_back(Document{doc_id, date_string(floor_div(set_up, day_length)), set_up, std::move(json)});
+        docs.push_back(Document{doc_id, date_string(floor_div(set_up, day_length)), set_up, std::move(json), set_up});
     }
     return docs;
 }

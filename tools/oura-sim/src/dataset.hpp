@@ -19,6 +19,10 @@ struct Document {
     std::string day;      // YYYY-MM-DD: the local day date-mode collections filter on
     std::int64_t ts = 0;  // Unix seconds (UTC): time-series rows filter on it; documents sort by it
     std::string json;     // compact JSON object, exactly the item the API puts in "data"
+    // Unix seconds from which the API shows it: the simulated now must have reached the document's
+    // end (a sleep that is still going on, a workout not yet over, a sample of the next hour are
+    // not there yet). Set to ts when nothing later is known.
+    std::int64_t visible_at = 0;
 };
 
 struct UserProfile {

@@ -50,8 +50,22 @@ std::string route_label(std::string_view method, std::string_view path) {
             out += "/{id}";
         return out;
     }
-    if (path == "/oauth/authorize" || path == "/oauth/token") return out + std::string(path);
+    if (path == "/oauth/authorize" || path == "/oauth/token" || path == openapi_path) return out + std::string(path);
     return out + "other";
+}
+
+// "HH:MM" or "HH:MM:SS" → seconds after midnight.
+std::optional<std::chrono::seconds> parse_time_of_day(std::string_view text) {
+    auto two = [&](std::size_t at) -> int {
+        if (at + 2 > text.size() || text[at] < '0' || text[at] > '9' || text[at + 1] < '0' || text[at + 1] > '9')
+            return -1;
+        return (text[at] - '0') * 10 + (text[at + 1] - '0');
+    };
+    if (text.size() != 5 && text.size() != 8) return std::nullopt;
+    int h = two(0), m = two(3), sec = text.size() == 8 ? two(6) : 0;
+    if (text[2] != ':' || (text.size() == 8 && text[5] != ':')) return std::nullopt;
+    if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return std::nullopt;
+    return std::chrono::seconds(h * 3600 + m * 60 + sec);
 }
 
 std::string today_utc_string(const core::Clock& wall) {
@@ -76,6 +90,9 @@ core::CommandLine command_line() {
          {"days", "N", "days of history per user, ending at --end-date (default 90)"},
          {"seed", "S", "seed of the synthetic data and of probabilistic faults (default 1)"},
          {"end-date", "YYYY-MM-DD", "the simulator's today: last day with data (default today, UTC)"},
+         {"time-of-day", "HH:MM[:SS]",
+          "stop the simulated clock at this UTC time of --end-date; only /_sim/advance moves it (default: it runs "
+          "with the wall clock)"},
          {"fixtures", "DIR", "serve DIR/<user>/<resource>.json ({\"data\":[…]}) instead of generated data"},
          {"page-size", "N", "page size of every collection (default 100 documents, 10000 time-series rows)"},
          {"series-page-size", "N", "page size of heartrate and ring_battery_level only (overrides --page-size)"},
@@ -109,6 +126,11 @@ SimOptions options_from(const core::CommandLine& cli) {
     auto day = core::parse_date(end ? *end : today_utc_string(core::system_clock()));
     if (!day) throw core::usage_error("--end-date must be YYYY-MM-DD, got '" + *end + "'");
     g.end_day = *day;
+    if (auto tod = cli.value("time-of-day")) {
+        auto at = parse_time_of_day(*tod);
+        if (!at) throw core::usage_error("--time-of-day must be HH:MM or HH:MM:SS (UTC), got '" + *tod + "'");
+        o.time_of_day = *at;
+    }
     o.store.fixtures_dir = cli.value_or("fixtures", "");
     if (cli.has("page-size")) o.page_size = static_cast<std::size_t>(cli.int_or("page-size", 100, 1, 1000000));
     if (cli.has("series-page-size"))
@@ -145,13 +167,17 @@ SimOptions options_from(const core::CommandLine& cli) {
 // ---------------------------------------------------------------------------------------------
 // Clock
 
-SimClock::SimClock(std::chrono::sys_days today, const core::Clock& wall)
+SimClock::SimClock(std::chrono::sys_days today, const core::Clock& wall,
+                   std::optional<std::chrono::seconds> time_of_day)
     : wall_(wall),
-      initial_shift_((today - std::chrono::floor<std::chrono::days>(wall.now())).count() * 86400LL),
-      shift_(initial_shift_) {}
+      initial_shift_(time_of_day ? 0 : (today - std::chrono::floor<std::chrono::days>(wall.now())).count() * 86400LL),
+      shift_(initial_shift_) {
+    if (time_of_day) frozen_ = std::chrono::sys_seconds(today) + *time_of_day;
+}
 
 std::chrono::sys_seconds SimClock::now() const {
-    return std::chrono::floor<std::chrono::seconds>(wall_.now()) + std::chrono::seconds(shift_.load());
+    auto base = frozen_ ? *frozen_ : std::chrono::floor<std::chrono::seconds>(wall_.now());
+    return base + std::chrono::seconds(shift_.load());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +187,7 @@ App::App(SimOptions options, const core::Logger& log, const core::Clock& wall)
     : options_(std::move(options)),
       log_(log),
       wall_(wall),
-      clock_(options_.store.generator.end_day, wall),
+      clock_(options_.store.generator.end_day, wall, options_.time_of_day),
       store_(options_.store),
       oauth_(options_.oauth, wall),
       faults_(options_.store.generator.seed),
@@ -215,6 +241,10 @@ http::Response App::route(const http::Request& request) {
     }
     if (path == webhook_prefix || path.rfind(std::string(webhook_prefix) + "/", 0) == 0)
         return webhooks_.handle(request);
+    if (path == openapi_path) {
+        if (request.method != "GET") return detail(405, "Method Not Allowed");
+        return openapi();
+    }
     return detail(404, "Not Found");
 }
 
@@ -273,7 +303,7 @@ http::Response App::data(const http::Request& request) {
     auto name = rest.substr(0, slash);
     std::string document_id =
         slash == std::string_view::npos ? std::string() : http::percent_decode(rest.substr(slash + 1), false);
-    const auto* info = find_resource(name);
+    const auto* info = store_.resource(name);
     if (!info || document_id.find('/') != std::string::npos) return detail(404, "Not Found");
     // The sandbox has no personal_info (API-NOTES: it 404s there).
     if (sandbox && info->windowing == Windowing::personal) return detail(404, "Not Found");
@@ -321,7 +351,7 @@ http::Response App::data(const http::Request& request) {
     }
     if (!document_id.empty()) {
         if (info->windowing == Windowing::datetime) return detail(404, "Not Found");
-        auto doc = store_.document(user, info->name, document_id);
+        auto doc = store_.document(user, info->name, document_id, clock_.now_unix());
         if (!doc) return detail(404, "Document not found.");
         return http::json_response(200, std::move(*doc));
     }
@@ -361,11 +391,20 @@ http::Response App::collection(const http::Request& request, const ResourceInfo&
         if (dates) {
             range = date_range(docs, dates->start_day, dates->end_day);
         } else if (times) {
+            // Nothing after the simulated now: samples of the next hours do not exist yet.
             range = times->latest && !times->given ? time_range(docs, std::numeric_limits<std::int64_t>::min(), now)
-                                                   : time_range(docs, times->start, times->end);
+                                                   : time_range(docs, times->start, std::min(times->end, now));
             if (times->latest && range.second > range.first) range.first = range.second - 1;
         }
         auto window = docs.subspan(range.first, range.second - range.first);
+        // Documents not complete at the simulated now (a sleep still going on) are not there yet;
+        // they are few (the last day or two), so only then is the window copied.
+        std::vector<Document> visible;
+        if (std::any_of(window.begin(), window.end(), [&](const Document& d) { return d.visible_at > now; })) {
+            for (const auto& d : window)
+                if (d.visible_at <= now) visible.push_back(d);
+            window = visible;
+        }
         std::size_t begin = std::min(offset, window.size());
         std::size_t n = std::min(page_size, window.size() - begin);
         std::optional<std::string> next;
@@ -384,6 +423,13 @@ http::Response App::personal_info(int user, ScopeSet scopes) {
         if (!has_scope(scopes, "email")) doc.RemoveMember("email");
     }
     return http::json_response(200, core::to_json(doc));
+}
+
+http::Response App::openapi() const {
+    auto resources = all_resources();
+    auto extra = store_.extra_resources();
+    resources.insert(resources.end(), extra.begin(), extra.end());
+    return http::json_response(200, openapi_document(resources));
 }
 
 http::Response App::authorize(const http::Request& request) {

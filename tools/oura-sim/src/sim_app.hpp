@@ -42,6 +42,9 @@ struct SimOptions {
     int webhook_max_attempts = 10;
     std::chrono::milliseconds webhook_timeout{10000};
     int authorize_user = 0;
+    // The simulated now stands still at this time of day (UTC) of --end-date, moved only by
+    // /_sim/advance, so that tests see the same "now" on every run; unset: it follows the wall clock.
+    std::optional<std::chrono::seconds> time_of_day;
 };
 
 // The flags of --help, with their defaults.
@@ -49,18 +52,20 @@ core::CommandLine command_line();
 // Options from parsed flags; throws core::usage_error naming the bad flag.
 SimOptions options_from(const core::CommandLine& cli);
 
-// The simulated calendar: wall-clock time shifted so that "today" is the last generated day, and
-// moved on by whole days by /_sim/advance.
+// The simulated calendar: wall-clock time shifted so that "today" is the last generated day (or,
+// with a fixed time of day, a clock that stands still), moved on by /_sim/advance.
 class SimClock {
 public:
-    SimClock(std::chrono::sys_days today, const core::Clock& wall);
+    SimClock(std::chrono::sys_days today, const core::Clock& wall,
+             std::optional<std::chrono::seconds> time_of_day = std::nullopt);
     std::chrono::sys_seconds now() const;
     std::int64_t now_unix() const { return now().time_since_epoch().count(); }
-    void advance(int days) { shift_ += static_cast<std::int64_t>(days) * 86400; }
+    void advance(std::chrono::seconds by) { shift_ += by.count(); }
     void reset() { shift_ = initial_shift_; }
 
 private:
     const core::Clock& wall_;
+    std::optional<std::chrono::sys_seconds> frozen_;  // the start's now when the clock stands still
     std::int64_t initial_shift_;
     std::atomic<std::int64_t> shift_;
 };
@@ -85,6 +90,7 @@ private:
     http::Response collection(const http::Request& request, const ResourceInfo& info, int user,
                               std::string_view user_key);
     http::Response personal_info(int user, ScopeSet scopes);
+    http::Response openapi() const;
     http::Response authorize(const http::Request& request);
     http::Response token(const http::Request& request);
     http::Response control(const http::Request& request);

@@ -24,6 +24,14 @@ struct ResourceInfo {
     std::string_view data_type;  // webhook data_type; empty: no webhooks for it
 };
 
+// Where Oura publishes its OpenAPI document (API-NOTES §0: also served under api.ouraring.com).
+inline constexpr std::string_view openapi_path = "/v2/static/json/openapi-1.37.json";
+
+// An OpenAPI 3.1 document listing `resources` as /v2/usercollection/* paths with the query
+// parameters of their windowing (and the single-document routes), written from this catalog, not
+// copied from Oura's spec: enough for a client to discover which collections exist.
+std::string openapi_document(const std::vector<ResourceInfo>& resources);
+
 // nullptr for a name that is not an Oura collection.
 const ResourceInfo* find_resource(std::string_view name);
 // Every collection the simulator serves, generated ones first.

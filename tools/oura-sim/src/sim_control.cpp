@@ -203,8 +203,8 @@ http::Response App::control(const http::Request& request) try {
 
     if (is({"truth", "*", "*"}) && m == "GET") {
         int user = find_user(seg[1]);
-        if (!find_resource(seg[2])) return detail(404, "Not Found");
-        return http::json_response(200, store_.truth(user, seg[2]));
+        if (!store_.resource(seg[2])) return detail(404, "Not Found");
+        return http::json_response(200, store_.truth(user, seg[2], clock_.now_unix()));
     }
 
     if (is({"stats"})) {
@@ -236,15 +236,24 @@ http::Response App::control(const http::Request& request) try {
 
     if (is({"advance"}) && m == "POST") {
         auto body = body_json(request);
-        int days = static_cast<int>(int_member(body, "days", 1, 1, 3650));
-        auto created = store_.advance(days);
-        clock_.advance(days);
+        bool by_hours = body.IsObject() && body.HasMember("hours");
+        auto days = int_member(body, "days", by_hours ? 0 : 1, by_hours ? 0 : 1, 3650);
+        auto hours = int_member(body, "hours", 0, 0, 24 * 3650);
+        std::chrono::seconds step = std::chrono::hours(days * 24 + hours);
+        auto before = clock_.now_unix();
+        clock_.advance(step);
+        // Generates the days the new now reached; what became complete meanwhile is announced.
+        store_.advance_to(std::max(store_.today(), std::chrono::floor<std::chrono::days>(clock_.now())));
+        auto created = store_.appeared(before, clock_.now_unix());
         int queued = 0;
         for (const auto& c : created) queued += publish(c);
-        log_.info("clock advanced", {{"days", days}, {"documents", created.size()}, {"deliveries", queued}});
+        log_.info("clock advanced", {{"seconds", static_cast<std::int64_t>(step.count())},
+                                     {"documents", created.size()},
+                                     {"deliveries", queued}});
         core::JsonWriter w;
         w.begin_object()
             .field("today", core::format_date(store_.today()))
+            .field("now", core::format_utc(clock_.now()))
             .field("documents_created", created.size())
             .field("deliveries_queued", queued)
             .end_object();

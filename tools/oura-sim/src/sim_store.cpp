@@ -19,11 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Windowing windowing_of(std::string_view resource) {
-    auto info = find_resource(resource);
-    return info ? info->windowing : Windowing::date;
-}
-
 // Generates days [first, last] of users [0, users) on every core; result[user][day - first].
 std::vector<std::vector<DayDocuments>> generate_parallel(const GeneratorOptions& options, int users,
                                                          std::chrono::sys_days first, std::chrono::sys_days last) {
@@ -67,12 +62,39 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
-rapidjson::Document parse_file(const fs::path& path) {
+// The file's JSON, and its items (the "data" array, or the file itself when it is an array) as
+// compact text with every number exactly as recorded: a trip through double would serve
+// 123456789.123456789 rounded.
+struct FixtureFile {
+    rapidjson::Document doc;
+    core::ExactArray exact;
+};
+
+FixtureFile parse_file(const fs::path& path) {
     try {
-        return core::parse_json(read_file(path));
+        auto text = read_file(path);
+        return {core::parse_json(text), core::split_array_exact(text, "data")};
     } catch (const core::json_error& e) {
         throw std::runtime_error(path.string() + ": " + e.what());
     }
+}
+
+std::string compact_file(const fs::path& path) {
+    try {
+        return core::compact_json_exact(read_file(path));
+    } catch (const core::json_error& e) {
+        throw std::runtime_error(path.string() + ": " + e.what());
+    }
+}
+
+// A fixture-only collection is paged by day when every item has one, else served whole.
+Windowing extra_windowing(const rapidjson::Value& items) {
+    for (const auto& item : items.GetArray()) {
+        Document keys;
+        derive_keys(item, Windowing::none, keys);
+        if (keys.day.empty()) return Windowing::none;
+    }
+    return Windowing::date;
 }
 
 std::optional<std::string_view> string_member(const rapidjson::Value& obj, std::string_view key) {
@@ -119,6 +141,11 @@ bool derive_keys(const rapidjson::Value& item, Windowing windowing, Document& ou
     if (instant)
         if (auto parsed = core::parse_datetime(*instant)) out.ts = parsed->utc.time_since_epoch().count();
     if (auto unix_ms = core::get_int(item, "timestamp_unix"); unix_ms && !instant) out.ts = *unix_ms / 1000;
+    out.visible_at = out.ts;
+    for (std::string_view key : {"bedtime_end", "end_datetime", "end_time"})
+        if (auto end = string_member(item, key))
+            if (auto parsed = core::parse_datetime(*end))
+                out.visible_at = std::max(out.visible_at, std::int64_t{parsed->utc.time_since_epoch().count()});
     std::optional<std::string_view> day = string_member(item, "day");
     if (!day) day = string_member(item, "start_day");
     if (day)
@@ -200,7 +227,37 @@ void Store::Collection::reindex() {
         if (!docs[i].id.empty()) by_id[docs[i].id] = i;
 }
 
-void Store::sort(std::string_view resource, Collection& c) {
+Windowing Store::windowing_of(std::string_view name) const {
+    auto info = resource(name);
+    return info ? info->windowing : Windowing::date;
+}
+
+const ResourceInfo* Store::resource(std::string_view name) const {
+    if (auto info = find_resource(name)) return info;
+    std::shared_lock lock(extras_mutex_);
+    for (const auto& r : extras_)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+const ResourceInfo* Store::add_extra(std::string_view name, Windowing windowing) {
+    std::unique_lock lock(extras_mutex_);
+    // A reset reloads the same files: the collection is already known, unchanged.
+    for (const auto& r : extras_)
+        if (r.name == name) return &r;
+    // No scope: Oura publishes none per collection, and a new collection's scope is unknown.
+    extras_.push_back(ResourceInfo{extra_names_.emplace_back(name), windowing, "", ""});
+    return &extras_.back();
+}
+
+std::vector<ResourceInfo> Store::extra_resources() const {
+    std::shared_lock lock(extras_mutex_);
+    std::vector<ResourceInfo> out(extras_.begin(), extras_.end());
+    std::sort(out.begin(), out.end(), [](const ResourceInfo& a, const ResourceInfo& b) { return a.name < b.name; });
+    return out;
+}
+
+void Store::sort(std::string_view resource, Collection& c) const {
     auto w = windowing_of(resource);
     auto less = [w](const Document& a, const Document& b) { return document_before(w, a, b); };
     if (!std::is_sorted(c.docs.begin(), c.docs.end(), less)) std::stable_sort(c.docs.begin(), c.docs.end(), less);
@@ -233,12 +290,12 @@ void Store::load_generated() {
         auto& c = users_[i].collections["ring_configuration"];
         c.docs = generate_ring_configurations(g, static_cast<int>(i));
     }
-    append_days(g.end_day - std::chrono::days(g.days - 1), g.end_day, nullptr);
+    append_days(g.end_day - std::chrono::days(g.days - 1), g.end_day);
     for (auto& u : users_)
         for (auto& [name, c] : u.collections) sort(name, c);
 }
 
-void Store::append_days(std::chrono::sys_days first, std::chrono::sys_days last, std::vector<Change>* created) {
+void Store::append_days(std::chrono::sys_days first, std::chrono::sys_days last) {
     auto days = generate_parallel(options_.generator, static_cast<int>(users_.size()), first, last);
     for (std::size_t u = 0; u < users_.size(); ++u) {
         std::map<std::string_view, std::size_t> added;
@@ -251,10 +308,7 @@ void Store::append_days(std::chrono::sys_days first, std::chrono::sys_days last,
         for (auto& day : days[u]) {
             for (auto& [resource, docs] : day) {
                 auto& c = users_[u].collections[resource];
-                for (auto& d : docs) {
-                    if (created && !d.id.empty()) created->push_back({static_cast<int>(u), resource, d.id, "create"});
-                    c.docs.push_back(std::move(d));
-                }
+                for (auto& d : docs) c.docs.push_back(std::move(d));
             }
         }
     }
@@ -281,29 +335,40 @@ void Store::load_fixtures() {
         std::sort(files.begin(), files.end());
         for (const auto& file : files) {
             std::string resource = file.stem().string();
-            const auto* info = find_resource(resource);
-            if (!info)
-                throw std::runtime_error(file.string() + ": not an Oura collection this simulator serves (" + resource +
-                                         ")");
-            auto doc = parse_file(file);
+            auto parsed = parse_file(file);
+            const auto& doc = parsed.doc;
             const rapidjson::Value* items = &doc;
             if (doc.IsObject() && doc.HasMember("data")) items = &doc["data"];
+            const auto* info = this->resource(resource);
+            if (!info) {
+                // A collection the catalog does not know (Oura adds them): served as recorded, and
+                // listed in the OpenAPI document, so a client can discover it.
+                if (!items->IsArray() || !parsed.exact.found)
+                    throw std::runtime_error(file.string() + ": expected {\"data\":[…]}");
+                info = add_extra(resource, extra_windowing(*items));
+            }
             if (info->windowing == Windowing::personal) {
                 const rapidjson::Value* body = items->IsArray() && !items->Empty() ? &(*items)[0] : items;
                 if (!body->IsObject()) throw std::runtime_error(file.string() + ": personal_info must be an object");
-                u.profile.personal_info_json = core::to_json(*body);
+                u.profile.personal_info_json = items->IsArray() ? parsed.exact.items.at(0) : compact_file(file);
                 if (auto id = core::get_string(*body, "id")) u.profile.oura_user_id = std::string(*id);
                 u.email = std::string(core::get_string(*body, "email").value_or(""));
                 continue;
             }
-            if (!items->IsArray()) throw std::runtime_error(file.string() + ": expected {\"data\":[…]}");
+            if (!items->IsArray() || !parsed.exact.found)
+                throw std::runtime_error(file.string() + ": expected {\"data\":[…]}");
             auto& c = u.collections[resource];
             for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
                 Document d;
-                if (!derive_keys((*items)[i], info->windowing, d))
+                bool keyed = derive_keys((*items)[i], info->windowing, d);
+                // A fixture-only collection may hold documents without ids; the day (when it is
+                // paged by day) is all it needs.
+                if (!find_resource(resource))
+                    keyed = (*items)[i].IsObject() && (info->windowing != Windowing::date || !d.day.empty());
+                if (!keyed)
                     throw std::runtime_error(file.string() + ": item " + std::to_string(i) +
                                              " lacks the id, day or timestamp this collection is paged by");
-                d.json = core::to_json((*items)[i]);
+                d.json = parsed.exact.items.at(i);
                 c.docs.push_back(std::move(d));
             }
             sort(resource, c);
@@ -361,17 +426,20 @@ void Store::read(int user, std::string_view resource,
         read(std::span<const Document>(it->second.docs));
 }
 
-std::optional<std::string> Store::document(int user, std::string_view resource, std::string_view id) const {
+std::optional<std::string> Store::document(int user, std::string_view resource, std::string_view id,
+                                           std::int64_t now) const {
     std::shared_lock lock(mutex_);
     const auto& cols = users_.at(static_cast<std::size_t>(user)).collections;
     auto it = cols.find(resource);
     if (it == cols.end()) return std::nullopt;
     auto pos = it->second.by_id.find(std::string(id));
     if (pos == it->second.by_id.end()) return std::nullopt;
-    return it->second.docs[pos->second].json;
+    const auto& doc = it->second.docs[pos->second];
+    if (doc.visible_at > now) return std::nullopt;
+    return doc.json;
 }
 
-std::string Store::truth(int user, std::string_view resource) const {
+std::string Store::truth(int user, std::string_view resource, std::int64_t now) const {
     std::string out;
     core::JsonWriter w(out);
     w.begin_object().key("data").begin_array();
@@ -383,10 +451,24 @@ std::string Store::truth(int user, std::string_view resource) const {
             std::size_t size = 16;
             for (const auto& d : docs) size += d.json.size() + 1;
             out.reserve(size);
-            for (const auto& d : docs) w.raw(d.json);
+            for (const auto& d : docs)
+                if (d.visible_at <= now) w.raw(d.json);
         });
     }
     w.end_array().end_object();
+    return out;
+}
+
+std::vector<Change> Store::appeared(std::int64_t after, std::int64_t until) const {
+    std::vector<Change> out;
+    std::shared_lock lock(mutex_);
+    for (std::size_t u = 0; u < users_.size(); ++u)
+        for (const auto& [name, c] : users_[u].collections) {
+            if (windowing_of(name) == Windowing::datetime) continue;  // samples have no ids to announce
+            for (const auto& d : c.docs)
+                if (!d.id.empty() && d.visible_at > after && d.visible_at <= until)
+                    out.push_back({static_cast<int>(u), name, d.id, "create"});
+        }
     return out;
 }
 
@@ -436,7 +518,7 @@ Change Store::add(int user, std::string_view resource, std::string_view json) {
     Document d;
     if (!derive_keys(parsed, info->windowing, d))
         throw std::invalid_argument("the document lacks the id, day or timestamp this collection is paged by");
-    d.json = core::to_json(parsed);
+    d.json = core::compact_json_exact(json);
     std::unique_lock lock(mutex_);
     auto& c = users_.at(static_cast<std::size_t>(user)).collections[std::string(resource)];
     Change change{user, std::string(resource), d.id, "create"};
@@ -450,17 +532,15 @@ Change Store::add(int user, std::string_view resource, std::string_view json) {
     return change;
 }
 
-std::vector<Change> Store::advance(int days) {
-    std::vector<Change> created;
-    if (days <= 0) return created;
+void Store::advance_to(std::chrono::sys_days day) {
     std::unique_lock lock(mutex_);
+    if (day <= today_) return;
     auto first = today_ + std::chrono::days(1);
-    today_ += std::chrono::days(days);
-    if (!generated()) return created;
-    append_days(first, today_, &created);
+    today_ = day;
+    if (!generated()) return;
+    append_days(first, today_);
     for (auto& u : users_)
         for (auto& [name, c] : u.collections) sort(name, c);
-    return created;
 }
 
 void Store::reset() {

@@ -7,7 +7,9 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,11 +59,24 @@ public:
     std::chrono::sys_days today() const;  // the last local day with data; moves with advance()
     bool generated() const { return options_.fixtures_dir.empty(); }
 
+    // A collection this store serves: the catalog's, or one only a fixture folder has (a
+    // collection Oura added after the catalog was written); nullptr when neither.
+    const ResourceInfo* resource(std::string_view name) const;
+    // The fixture-only collections, sorted by name (they stay known after a reset).
+    std::vector<ResourceInfo> extra_resources() const;
+
     // Calls `read` with the collection's documents under the shared lock (empty span when none).
+    // Documents are not filtered by time: callers hide those whose visible_at is after their now.
     void read(int user, std::string_view resource, const std::function<void(std::span<const Document>)>& read) const;
-    std::optional<std::string> document(int user, std::string_view resource, std::string_view id) const;
-    // {"data":[every document]} — the bytes the API serves, unpaged.
-    std::string truth(int user, std::string_view resource) const;
+    // `now` (Unix seconds): documents not visible yet are not there.
+    std::optional<std::string> document(int user, std::string_view resource, std::string_view id,
+                                        std::int64_t now = std::numeric_limits<std::int64_t>::max()) const;
+    // {"data":[every document visible at `now`]} — the bytes the API serves, unpaged.
+    std::string truth(int user, std::string_view resource,
+                      std::int64_t now = std::numeric_limits<std::int64_t>::max()) const;
+    // Documents (with an id) whose visible_at lies in (after, until]: what appeared while the
+    // simulated clock moved from `after` to `until`.
+    std::vector<Change> appeared(std::int64_t after, std::int64_t until) const;
 
     // Changes the document deterministically (or sets the members of `set`); the new JSON, or nullopt if absent.
     std::optional<std::string> revise(int user, std::string_view resource, std::string_view id,
@@ -69,8 +84,8 @@ public:
     bool remove(int user, std::string_view resource, std::string_view id);
     // Adds (or replaces, by id) a document given as a JSON object; throws std::invalid_argument.
     Change add(int user, std::string_view resource, std::string_view json);
-    // Moves today forward by `days`, generating those days (generator mode); returns the new documents.
-    std::vector<Change> advance(int days);
+    // Moves today forward to `day` (never back), generating the days in between (generator mode).
+    void advance_to(std::chrono::sys_days day);
     // Back to the state at start.
     void reset();
 
@@ -89,13 +104,19 @@ private:
     void load();
     void load_generated();
     void load_fixtures();
-    void append_days(std::chrono::sys_days first, std::chrono::sys_days last, std::vector<Change>* created);
-    static void sort(std::string_view resource, Collection& c);
+    void append_days(std::chrono::sys_days first, std::chrono::sys_days last);
+    Windowing windowing_of(std::string_view resource) const;
+    const ResourceInfo* add_extra(std::string_view name, Windowing windowing);
+    void sort(std::string_view resource, Collection& c) const;
 
     StoreOptions options_;
     mutable std::shared_mutex mutex_;
     std::vector<UserData> users_;
     std::chrono::sys_days today_{};
+    // Fixture-only collections; never shrinks, so a ResourceInfo handed out stays valid.
+    mutable std::shared_mutex extras_mutex_;
+    std::deque<std::string> extra_names_;
+    std::deque<ResourceInfo> extras_;
 };
 
 // ---- pure helpers (unit-tested) ----
@@ -104,8 +125,9 @@ private:
 // contributor number, else marks a text field; `set` members, when given, replace members instead.
 std::string revise_json(std::string_view json, const rapidjson::Value* set);
 
-// Fills `day` and `ts` of a document from its own fields (day/start_day, timestamp, bedtime_start,
-// start_datetime, start_time, set_up_at) and its id; false when a date-mode document has no day.
+// Fills `day`, `ts` and `visible_at` of a document from its own fields (day/start_day, timestamp,
+// bedtime_start, start_datetime, start_time, set_up_at; the end of a span: bedtime_end,
+// end_datetime, end_time) and its id; false when a date-mode document has no day.
 bool derive_keys(const rapidjson::Value& item, Windowing windowing, Document& out);
 
 // Whether a < b in the order the store keeps (and pages) a collection.

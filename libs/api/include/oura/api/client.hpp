@@ -34,10 +34,15 @@
 
 namespace oura::api {
 
+// Where Oura publishes its OpenAPI document (API-NOTES §0), relative to the API base URL.
+inline constexpr std::string_view openapi_path = "/v2/static/json/openapi-1.37.json";
+
 struct ApiOptions {
     std::string api_base_url = "https://api.ouraring.com";
     std::string auth_base_url = "https://cloud.ouraring.com";
     std::string token_url;  // empty: api_base_url + "/oauth/token"
+    // Oura's published OpenAPI document (lists the collections); empty: api_base_url + openapi_path.
+    std::string openapi_url;
     std::string client_id, client_secret;
     http::ClientOptions http;
     RetryPolicy retry;
@@ -83,6 +88,11 @@ public:
                                               std::string_view id);
     // The personal_info object as compact JSON (its "id" is the user id webhook events carry).
     std::string fetch_personal_info(std::string_view access_token);
+
+    // Oura's OpenAPI document (no token needed), the body as sent. Tried once and outside the
+    // circuit breaker: it only serves discovery, which the next run retries, and its failure must
+    // not stop the data calls. Throws api_error.
+    std::string fetch_openapi();
 
     // OAuth (client credentials go as form fields client_id/client_secret).
     std::string authorize_url(std::string_view redirect_uri, const std::vector<std::string>& scopes,

@@ -11,8 +11,8 @@
 namespace oura::api {
 
 // One page of a collection: each item as compact JSON with its fields in Oura's order and its
-// values unchanged (numbers are read at full precision and written back in their shortest exact
-// form, so byte equality with the wire is not promised).
+// values unchanged: numbers are copied character for character (123456789.123456789, integers
+// beyond 2^63, 1.5e-7 stay as sent); only whitespace and string escapes may differ from the wire.
 struct Page {
     std::vector<std::string> items;
 };

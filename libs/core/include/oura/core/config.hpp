@@ -31,10 +31,21 @@ public:
     long long get_int(std::string_view name, long long fallback, long long min, long long max) const;
     bool get_bool(std::string_view name, bool fallback) const;  // true/false/1/0/yes/no
     std::chrono::milliseconds get_duration(std::string_view name, std::chrono::milliseconds fallback) const;  // "30s", "250ms", "5m", "2h", plain seconds
+    // An http:// or https:// URL with a host (and a port from 1 to 65535 when one is given);
+    // `fallback` when unset. Throws config_error naming the variable.
+    std::string get_url(std::string_view name, std::string_view fallback) const;
+    // The path of a file this process can read; "" when unset. Throws config_error naming the
+    // variable, so a missing CA bundle stops the start instead of failing every request later.
+    std::string get_readable_file(std::string_view name) const;
+    // An ISO 8601 instant with an offset ("2026-01-15T23:30:00Z", "...+13:00"); nullopt when unset.
+    std::optional<std::chrono::sys_seconds> get_instant(std::string_view name) const;
 
 private:
     std::map<std::string, std::string, std::less<>> vars_;
 };
+
+// True for http://host[:port][/...] and https://…: what every URL setting must look like.
+bool is_http_url(std::string_view text);
 
 // Parses "30s", "250ms", "5m", "2h" or a plain number of seconds; nullopt when malformed or longer
 // than a year (nothing we configure waits that long, and the bound keeps the arithmetic exact).

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace oura::core {
 
@@ -22,6 +24,25 @@ public:
 rapidjson::Document parse_json(std::string_view text);
 // Compact serialisation.
 std::string to_json(const rapidjson::Value& value);
+
+// Lossless reading: numbers are copied from the input character for character, never through a
+// double, so 123456789.123456789 and integers beyond 64 bits survive (a stored payload equals what
+// Oura sent, value for value). Both throw json_error (offset and reason) on invalid JSON or invalid
+// UTF-8; RapidJSON refuses numbers whose exponent exceeds 308 even here.
+//
+// `text` as compact JSON.
+std::string compact_json_exact(std::string_view text);
+
+// The elements of one array, each as compact JSON: the array is `text` itself when it is one, else
+// the member `array_member` of the top-level object.
+struct ExactArray {
+    bool top_object = false;   // the top level is an object
+    bool found = false;        // the array was there
+    bool objects_only = true;  // every element is an object
+    std::vector<std::string> items;
+    std::vector<std::pair<std::string, std::string>> members;  // the object's other members, compact JSON
+};
+ExactArray split_array_exact(std::string_view text, std::string_view array_member);
 
 // Typed member look-ups on an object; nullopt when absent, null or of another type.
 std::optional<std::string_view> get_string(const rapidjson::Value& obj, std::string_view key);

@@ -63,7 +63,15 @@ private:
     std::shared_ptr<std::mutex> mutex_;
 };
 
-// A logger for `service` at the level OURA_LOG_LEVEL names (default info).
+class Env;
+
+// The level OURA_LOG_LEVEL (or OURA_LOG_LEVEL_FILE) names, info when unset. Throws config_error
+// naming the variable for anything else: a typo must not silently log at another level.
+Level log_level(const Env& env);
+
+// A logger for `service` at log_level(env) (the process environment when none is given).
+// Throws config_error like log_level, so call it where the binary turns that into exit code 2.
+Logger make_logger(std::string service, const Env& env);
 Logger make_logger(std::string service);
 
 // True for field names that may hold a secret.

@@ -37,13 +37,17 @@ struct DocumentShape {
     std::string_view day_field;    // "day" / "start_day"
     std::string_view start_field;  // "bedtime_start" / "start_datetime" / "start_time" / "timestamp"
     std::string_view end_field;
+    // Collections found only by discovery may hold documents without an "id": those are keyed
+    // "sha256:<hex>" of their jsonb text (canonical, so the same document always gets the same key).
+    bool key_by_hash = false;
 };
 
 // Upserts a page of documents (each a JSON object with an "id") of one user and resource;
 // unchanged payloads are not rewritten; changed and new ones are projected into the curated
-// tables in the same transaction. A document without an id fails the statement (every Oura
-// document has one); the caller's transaction then rolls back. A document whose projection fails
-// is still stored raw and counted in projection_failures (each projection runs in a savepoint).
+// tables in the same transaction. A document without an id fails the statement (every catalogued
+// Oura document has one) unless shape.key_by_hash; the caller's transaction then rolls back. A
+// document whose projection fails is still stored raw and counted in projection_failures (each
+// projection runs in a savepoint).
 // When `ids` is given, every document id of the page is appended to it (changed or not).
 WriteCounts upsert_documents(pqxx::work& tx, long long user_id, std::string_view resource, const DocumentShape& shape,
                              const std::vector<std::string>& documents, std::vector<std::string>* ids = nullptr);

@@ -15,6 +15,13 @@ long long start_run(pqxx::connection& conn, const std::string& kind);
 // status: succeeded | partial | failed; summary: a JSON object.
 void finish_run(pqxx::connection& conn, long long run_id, const std::string& status, const std::string& summary_json,
                 const std::string& error);
+// Marks every `running` row of `kind` abandoned (a run that died before recording its end) and
+// returns how many. Only a caller holding the lock that keeps runs of `kind` apart may call it.
+long long abandon_running_runs(pqxx::connection& conn, const std::string& kind);
+
+// The UTC offset, in minutes east, written in the user's most recent document that carries one
+// (a daily summary's timestamp or a sleep's bedtime_end); nullopt when the user has none yet.
+std::optional<int> latest_utc_offset(pqxx::connection& conn, long long user_id);
 
 struct SyncSuccess {
     std::string window_start_day, window_end_day;  // ISO dates, or empty

@@ -36,10 +36,9 @@ public:
     // data errors: they come back in the result and in sync_state.
     SyncResult sync_window(long long user_id, const api::Resource& resource, api::Window window);
 
-    // Time series from the newest stored sample (or `fallback_from` when none) to the end of
-    // `to`, a UTC day; the caller adds a day for users west of UTC, whose local days end later.
-    SyncResult sync_since_last_sample(long long user_id, const api::Resource& resource, core::Days fallback_from,
-                                      core::Days to);
+    // Time series over `window` (the user's local days at its offset) and back to the local day of
+    // the newest stored sample when that is older (series_window in plan.hpp).
+    SyncResult sync_since_last_sample(long long user_id, const api::Resource& resource, api::Window window);
 
     // One document by id (a webhook's object_id): upserted when Oura has it, tombstoned when not.
     SyncResult sync_document(long long user_id, const api::Resource& resource, const std::string& document_id);
