@@ -106,7 +106,7 @@ void record_end(store::Pool& pool, long long run_id, const std::string& status, 
     auto delay = std::chrono::milliseconds(250);
     for (int attempt = 1;; ++attempt) {
         try {
-            pool.with_connection([&](pqxx::connection& c) { store::finish_run(c, run_id, status, summary, ""); });
+            pool.transact([&](store::Transaction& tx) { store::finish_run(tx, run_id, status, summary, ""); });
             if (attempt > 1) log.info("recorded the run's end after the database came back", {{"attempts", attempt}});
             return;
         } catch (const std::exception& e) {
@@ -190,7 +190,7 @@ int App::run_once() {
     // document, so it is read again before the time series, which run after the documents: a new
     // user's first run then already knows it.
     auto window_of = [&](const store::User& u) {
-        auto offset = pool.with_connection([&](pqxx::connection& c) { return store::latest_utc_offset(c, u.user_id); });
+        auto offset = pool.transact([&](store::Transaction& tx) { return store::latest_utc_offset(tx, u.user_id); });
         return sync::poll_window(now, settings_.days, offset);
     };
     auto tasks_for = [&](const std::vector<const api::Resource*>& wanted) {
@@ -223,9 +223,9 @@ int App::run_once() {
 
     // This run holds the lock, so no other poller is running: a row still 'running' is a run that
     // died (kill -9, lost database) before it could record its end.
-    auto abandoned = pool.with_connection([](pqxx::connection& c) { return store::abandon_running_runs(c, "poller"); });
+    auto abandoned = pool.transact([](store::Transaction& tx) { return store::abandon_running_runs(tx, "poller"); });
     if (abandoned > 0) log_.warn("earlier poller runs died without recording their end; marked abandoned", {{"runs", abandoned}});
-    long long run_id = pool.with_connection([](pqxx::connection& c) { return store::start_run(c, "poller"); });
+    long long run_id = pool.transact([](store::Transaction& tx) { return store::start_run(tx, "poller"); });
     log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()},
                                      {"resources", documents.size() + series.size()}, {"days", settings_.days}});
 
@@ -303,7 +303,7 @@ int App::run_once() {
                                       {"summary", core::JsonText{summary}}});
     long long dead_grants = 0;
     try {
-        dead_grants = pool.with_connection([](pqxx::connection& c) { return store::count_dead_grants(c); });
+        dead_grants = pool.transact([](store::Transaction& tx) { return store::count_dead_grants(tx); });
         if (dead_grants > 0)
             log_.warn("users must connect their Oura account again (see oura-admin users list)",
                       {{"users", dead_grants}});

@@ -49,7 +49,7 @@ struct Run {
     std::map<std::string, std::string> env;
 
     Run(Simulator& s, TestDatabase& d) : sim(s), db(d) {
-        env = {{"OURA_DATABASE_URL", db.url()},
+        env = {{"OURA_DATABASE_URL", db.writer_url()},
                {"OURA_API_BASE_URL", sim.url()},
                {"OURA_CLIENT_ID", Simulator::client_id},
                {"OURA_CLIENT_SECRET", Simulator::client_secret},

@@ -29,7 +29,8 @@ struct Platform {
     std::map<std::string, std::string> env;
 
     Platform(Simulator& s, TestDatabase& d) : sim(s), db(d) {
-        env = {{"OURA_DATABASE_URL", db.url()},
+        // The services connect as a member of oura_writer, as in production.
+        env = {{"OURA_DATABASE_URL", db.writer_url()},
                {"OURA_API_BASE_URL", sim.url()},
                {"OURA_AUTH_BASE_URL", sim.url()},
                {"OURA_CLIENT_ID", Simulator::client_id},

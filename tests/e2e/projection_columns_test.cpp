@@ -18,7 +18,7 @@ using oura::test::TestDatabase;
 namespace {
 
 std::map<std::string, std::string> platform_env(const Simulator& sim, const TestDatabase& db) {
-    return {{"OURA_DATABASE_URL", db.url()},
+    return {{"OURA_DATABASE_URL", db.writer_url()},
             {"OURA_API_BASE_URL", sim.url()},
             {"OURA_AUTH_BASE_URL", sim.url()},
             {"OURA_CLIENT_ID", Simulator::client_id},

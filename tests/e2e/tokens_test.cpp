@@ -97,7 +97,8 @@ struct Setup {
     oura::store::StoredTokens stored(long long uid, const std::string& keys = "1:" + old_key) {
         auto c = db.connect();
         auto cipher = oura::store::TokenCipher(oura::core::parse_versioned_keys(keys, "test"));
-        auto t = oura::store::load_tokens(c, cipher, uid);
+        pqxx::nontransaction read(c);
+        auto t = oura::store::load_tokens(read, cipher, uid);
         REQUIRE(t);
         return *t;
     }

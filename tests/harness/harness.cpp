@@ -36,6 +36,18 @@ TestDatabase::TestDatabase(bool migrated) : name_(unique_name()), url_(cluster_u
     pqxx::connection admin(cluster_url());
     pqxx::nontransaction tx(admin);
     tx.exec("CREATE DATABASE " + tx.quote_name(name_) + (migrated ? " TEMPLATE oura_template" : ""));
+    // CREATE DATABASE … TEMPLATE copies objects but not database-level privileges (CONNECT, TEMP),
+    // which oura-migrate granted on the template: copy them so a clone grants what a database
+    // migrated by oura-migrate grants, no more (a NULL acl would give PUBLIC TEMP) and no less.
+    if (migrated)
+        tx.exec_params("UPDATE pg_database SET datacl = (SELECT datacl FROM pg_database WHERE datname = 'oura_template') "
+                       "WHERE datname = $1",
+                       name_);
+}
+
+std::string TestDatabase::writer_url() const {
+    auto url = url_;
+    return url.replace(url.find("postgres@"), 8, "oura_test_writer");
 }
 
 TestDatabase::~TestDatabase() {

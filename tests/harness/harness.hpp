@@ -22,7 +22,11 @@ public:
     TestDatabase(const TestDatabase&) = delete;
     TestDatabase& operator=(const TestDatabase&) = delete;
 
+    // As the superuser that owns the cluster: for setting up and inspecting.
     const std::string& url() const { return url_; }
+    // As `oura_test_writer`, a login role whose only privileges come from membership in
+    // oura_writer: what the services connect as in production. Write paths under test use this.
+    std::string writer_url() const;
     const std::string& name() const { return name_; }
     pqxx::connection connect() const { return pqxx::connection(url_); }
     // One value from one query, as text ("" for NULL): for terse assertions.

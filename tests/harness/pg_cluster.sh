@@ -48,6 +48,9 @@ case "$cmd" in
     printf 'PGDIR=%q\nPGPORT=%q\nOURA_TEST_PG_URL=%q\n' "$dir" "$port" "$url" >"$state"
     psql -q -X -v ON_ERROR_STOP=1 "$url" -c "CREATE DATABASE oura_template" >/dev/null
     OURA_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/oura_template" OURA_LOG_LEVEL=warn "$migrate"
+    # The services' login role as production sets it up (docs/security.md): a member of oura_writer
+    # with no privileges of its own. Write-path tests connect as it (TestDatabase::writer_url).
+    psql -q -X -v ON_ERROR_STOP=1 "$url" -c "CREATE ROLE oura_test_writer LOGIN IN ROLE oura_writer" >/dev/null
     # No one may stay connected to a template, or CREATE DATABASE … TEMPLATE fails.
     psql -q -X -v ON_ERROR_STOP=1 "$url" -c "ALTER DATABASE oura_template WITH ALLOW_CONNECTIONS false IS_TEMPLATE true" >/dev/null
     echo "pg_cluster: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on port $port, template migrated"

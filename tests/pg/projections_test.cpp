@@ -110,9 +110,10 @@ TEST_CASE("the old day of a moved daily document keeps its other sources and the
     // A reproject finds nothing left to fix.
     auto before = db.scalar("SELECT string_agg(xmin::text, ',' ORDER BY day) FROM oura.daily_summaries");
     {
-        pqxx::work tx(c);
-        store::reproject(tx, uid, "");
-        tx.commit();
+        store::Pool pool(db.url(), 1);
+        store::ReprojectOptions options;
+        options.user_id = uid;
+        CHECK(store::reproject(pool, options).failed == 0);
     }
     CHECK(db.scalar("SELECT string_agg(xmin::text, ',' ORDER BY day) FROM oura.daily_summaries") == before);
 }

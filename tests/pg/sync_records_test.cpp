@@ -26,39 +26,57 @@ void add_document(pqxx::connection& c, long long user, const std::string& resour
     tx.commit();
 }
 
+// Runs one store call in its own committed transaction.
+template <typename F>
+auto committed(pqxx::connection& c, F&& call) {
+    pqxx::work tx(c);
+    auto result = call(tx);
+    tx.commit();
+    return result;
+}
+
+std::optional<int> offset_of(pqxx::connection& c, long long user) {
+    return committed(c, [&](pqxx::work& tx) { return store::latest_utc_offset(tx, user); });
+}
+
 }  // namespace
 
 TEST_CASE("a user's UTC offset is the one written in their newest live document that carries one", "[pg][store]") {
     TestDatabase db;
     auto c = db.connect();
     auto user = new_user(c, "traveller");
-    CHECK_FALSE(store::latest_utc_offset(c, user).has_value());
+    CHECK_FALSE(offset_of(c, user).has_value());
 
     add_document(c, user, "daily_readiness", "r1", "2026-01-10", R"({"timestamp":"2026-01-10T00:00:00+02:00"})");
-    CHECK(store::latest_utc_offset(c, user) == 120);
+    CHECK(offset_of(c, user) == 120);
     // Newer: a sleep at UTC-10, then tags (no offset) and heart-rate-like UTC rows say nothing.
     add_document(c, user, "sleep", "s1", "2026-01-12", R"({"bedtime_end":"2026-01-12T07:00:00-10:00"})");
     add_document(c, user, "tag", "t1", "2026-01-14", R"({"timestamp":"2026-01-14T08:00:00"})");
     add_document(c, user, "ring_configuration", "c1", "2026-01-15", R"({"timestamp":"2026-01-15T08:00:00+00:00"})");
-    CHECK(store::latest_utc_offset(c, user) == -600);
+    CHECK(offset_of(c, user) == -600);
     // A deleted document no longer counts; the half-hour zones keep their minutes.
     add_document(c, user, "daily_sleep", "d1", "2026-01-13", R"({"timestamp":"2026-01-13T00:00:00+13:00"})", true);
     add_document(c, user, "daily_activity", "a1", "2026-01-13", R"({"timestamp":"2026-01-13T04:00:00+05:30"})");
-    CHECK(store::latest_utc_offset(c, user) == 330);
-    CHECK_FALSE(store::latest_utc_offset(c, new_user(c, "someone else")).has_value());
+    CHECK(offset_of(c, user) == 330);
+    CHECK_FALSE(offset_of(c, new_user(c, "someone else")).has_value());
 }
 
 TEST_CASE("abandoning runs touches only the running rows of that kind", "[pg][store]") {
     TestDatabase db;
     auto c = db.connect();
-    auto dead = store::start_run(c, "poller");
-    auto done = store::start_run(c, "poller");
-    store::finish_run(c, done, "succeeded", "{}", "");
-    auto other = store::start_run(c, "backfill");
-    CHECK(store::abandon_running_runs(c, "poller") == 1);
+    auto start = [&](const std::string& kind) { return committed(c, [&](pqxx::work& tx) { return store::start_run(tx, kind); }); };
+    auto abandon = [&] { return committed(c, [&](pqxx::work& tx) { return store::abandon_running_runs(tx, "poller"); }); };
+    auto dead = start("poller");
+    auto done = start("poller");
+    committed(c, [&](pqxx::work& tx) {
+        store::finish_run(tx, done, "succeeded", "{}", "");
+        return 0;
+    });
+    auto other = start("backfill");
+    CHECK(abandon() == 1);
     CHECK(db.scalar("SELECT status || ' ' || (finished_at IS NOT NULL) || ' ' || (error <> '') FROM oura.sync_runs WHERE id = " +
                     std::to_string(dead)) == "abandoned true true");
     CHECK(db.scalar("SELECT status FROM oura.sync_runs WHERE id = " + std::to_string(done)) == "succeeded");
     CHECK(db.scalar("SELECT status FROM oura.sync_runs WHERE id = " + std::to_string(other)) == "running");
-    CHECK(store::abandon_running_runs(c, "poller") == 0);
+    CHECK(abandon() == 0);
 }

@@ -1,6 +1,9 @@
 #include "admin_app.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -30,26 +33,14 @@ Commands:
                        running it again updates the tokens (after a re-consent, too)
   users list           every user with token expiry, grant state and sync state
   tokens rekey         re-seal every stored token with the newest key of OURA_TOKEN_ENCRYPTION_KEYS
-  reproject [--user ID] [--resource NAME]
-                       rebuild curated tables from the raw documents (after a mapping change)
+  reproject [--user ID] [--resource NAME] [--batch-size N]
+                       rebuild curated tables from the raw documents (after a mapping change), in
+                       batches; exit 1 when a document could not be projected (each is named)
 
 Run `oura-admin COMMAND --help` for a command's options.
 Environment: OURA_DATABASE_URL, OURA_TOKEN_ENCRYPTION_KEYS or OURA_TOKEN_ENCRYPTION_KEY, OURA_API_BASE_URL
 (each may be NAME_FILE).
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.)";
-
-constexpr auto list_users_sql = R"sql(
-    SELECT u.user_id, COALESCE(u.oura_user_id, ''), COALESCE(u.email, ''), u.status,
-           COALESCE(to_char(t.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"'), '-'),
-           CASE WHEN t.invalid_at IS NOT NULL THEN 'dead' WHEN t.user_id IS NULL THEN 'none' ELSE 'ok' END,
-           COALESCE(to_char(max(s.last_success_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"'), 'never'),
-           count(*) FILTER (WHERE s.status NOT IN ('ok', 'never'))
-      FROM oura.users u
-      LEFT JOIN oura_secret.oauth_tokens t ON t.user_id = u.user_id
-      LEFT JOIN oura.sync_state s ON s.user_id = u.user_id
-     GROUP BY u.user_id, t.user_id, t.expires_at, t.invalid_at
-     ORDER BY u.user_id
-)sql";
 
 // What `--tokens-file` holds. Never echoed: messages name the problem, not the content.
 struct TokenPair {
@@ -167,16 +158,17 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     if (!oura_id || oura_id->empty()) throw std::runtime_error("personal_info has no id");
     auto email = core::get_string(info, "email").value_or("");
 
-    auto conn = store::connect(url);
-    pqxx::work tx(*conn);
-    auto user = store::upsert_user(tx, std::string(*oura_id), std::string(email));
     store::StoredTokens tokens;
     tokens.access_token = pair.access;
     tokens.refresh_token = pair.refresh;
     tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
     tokens.scopes = scopes;
-    store::save_tokens(tx, cipher, user.user_id, tokens);
-    tx.commit();
+    store::Pool pool(url, 1);
+    auto user = pool.transact([&](store::Transaction& tx) {
+        auto u = store::upsert_user(tx, std::string(*oura_id), std::string(email));
+        store::save_tokens(tx, cipher, u.user_id, tokens);
+        return u;
+    });
     std::cout << "user " << user.user_id << " (oura id " << user.oura_user_id << (email.empty() ? "" : ", ")
               << email << ") registered; tokens stored encrypted with key version " << cipher.key_version() << "\n";
     return core::exit_ok;
@@ -205,43 +197,70 @@ int tokens_rekey(const std::vector<std::string>& args, const core::Env& env) {
 }
 
 int users_list(const core::Env& env) {
-    auto conn = store::connect(env.require("OURA_DATABASE_URL"));
-    pqxx::nontransaction tx(*conn);
-    auto rows = tx.exec(list_users_sql);
+    store::Pool pool(env.require("OURA_DATABASE_URL"), 1);
+    auto users = pool.transact([](store::Transaction& tx) { return store::user_overview(tx); });
     std::cout << std::left << std::setw(8) << "USER" << std::setw(38) << "OURA ID" << std::setw(28) << "EMAIL"
               << std::setw(9) << "STATUS" << std::setw(19) << "TOKEN EXPIRES" << std::setw(7) << "GRANT"
               << std::setw(19) << "LAST SYNC" << "FAILING\n";
-    for (const auto& r : rows)
-        std::cout << std::setw(8) << r[0].as<std::string>() << std::setw(38) << r[1].as<std::string>() << std::setw(28)
-                  << r[2].as<std::string>() << std::setw(9) << r[3].as<std::string>() << std::setw(19)
-                  << r[4].as<std::string>() << std::setw(7) << r[5].as<std::string>() << std::setw(19)
-                  << r[6].as<std::string>() << r[7].as<std::string>() << "\n";
-    if (rows.empty()) std::cout << "(no users yet: oura-admin users add --tokens-file PATH)\n";
-    for (const auto& r : rows)
-        if (r[5].as<std::string>() == "dead")
-            std::cout << "user " << r[0].as<std::string>()
+    for (const auto& u : users)
+        std::cout << std::setw(8) << u.user.user_id << std::setw(38) << u.user.oura_user_id << std::setw(28)
+                  << u.user.email << std::setw(9) << u.user.status << std::setw(19) << u.token_expires_at << std::setw(7)
+                  << u.grant << std::setw(19) << u.last_success_at << u.failing_resources << "\n";
+    if (users.empty()) std::cout << "(no users yet: oura-admin users add --tokens-file PATH)\n";
+    for (const auto& u : users)
+        if (u.grant == "dead")
+            std::cout << "user " << u.user.user_id
                       << ": Oura refused the grant; connect the account again (oura-admin users add --tokens-file PATH)\n";
     return core::exit_ok;
 }
 
+// "1234/5678 documents (22%), 950/s" on one terminal line, redrawn in place.
+void show_progress(long long done, long long total, std::chrono::steady_clock::time_point started) {
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << "\rreproject: " << done << "/" << total << " documents";
+    if (total > 0) std::cerr << " (" << done * 100 / total << "%)";
+    if (seconds > 0) std::cerr << ", " << static_cast<long long>(static_cast<double>(done) / seconds) << "/s";
+    std::cerr << "   " << std::flush;
+}
+
 int reproject(const std::vector<std::string>& args, const core::Env& env) {
-    core::CommandLine cli("oura-admin reproject [--user ID] [--resource NAME]",
-                          "Rebuilds curated tables from oura.oura_documents in one transaction.",
-                          {{"user", "ID", "only this user (internal id)"}, {"resource", "NAME", "only this resource"}});
+    core::CommandLine cli("oura-admin reproject [--user ID] [--resource NAME] [--batch-size N]",
+                          "Rebuilds curated tables from oura.oura_documents, in batches of documents, each batch its own "
+                          "transaction. A document whose fields do not cast is reported and keeps only its raw row; "
+                          "exit code 1 when any did.",
+                          {{"user", "ID", "only this user (internal id)"},
+                           {"resource", "NAME", "only this resource"},
+                           {"batch-size", "N", "documents per transaction (default 1000)"}});
     cli.parse(args);
     if (cli.help_requested()) {
         std::cout << cli.help();
         return core::exit_ok;
     }
-    auto resource = cli.value_or("resource", "");
-    if (!resource.empty() && !api::find_resource(resource))
-        throw core::usage_error("--resource: unknown resource '" + resource + "'");
-    auto conn = store::connect(env.require("OURA_DATABASE_URL"));
-    pqxx::work tx(*conn);
-    auto done = store::reproject(tx, cli.int_or("user", 0, 1, 1LL << 62), resource);
-    tx.commit();
-    std::cout << "reprojected " << done.size() << " resource(s)\n";
-    return core::exit_ok;
+    store::ReprojectOptions options;
+    options.resource = cli.value_or("resource", "");
+    if (!options.resource.empty() && !api::find_resource(options.resource))
+        throw core::usage_error("--resource: unknown resource '" + options.resource + "'");
+    options.user_id = cli.int_or("user", 0, 1, 1LL << 62);
+    options.batch_size = static_cast<std::size_t>(cli.int_or("batch-size", 1000, 1, 1000000));
+    const auto started = std::chrono::steady_clock::now();
+    // Progress only for a person watching; logs and pipes get the summary alone.
+    const bool terminal = isatty(STDERR_FILENO) == 1;
+    if (terminal) options.progress = [&](long long done, long long total) { show_progress(done, total, started); };
+
+    store::Pool pool(env.require("OURA_DATABASE_URL"), 1);
+    auto report = store::reproject(pool, options);
+    if (terminal) std::cerr << "\n";
+
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << "reprojected " << report.documents << " document(s) of " << report.resources.size() << " resource(s) in "
+              << std::fixed << std::setprecision(1) << seconds << " s; " << report.failed << " failed\n";
+    for (const auto& [resource, count] : report.failed_by_resource)
+        std::cout << "  " << resource << ": " << count << " document(s) failed\n";
+    for (const auto& f : report.failures) std::cout << "  " << f.resource << " " << f.document_id << ": " << f.problem << "\n";
+    if (report.failed > static_cast<long long>(report.failures.size()))
+        std::cout << "  (" << report.failed - static_cast<long long>(report.failures.size()) << " more not listed)\n";
+    for (const auto& e : report.cleanup_errors) std::cout << "  " << e << "\n";
+    return report.failed > 0 || !report.cleanup_errors.empty() ? core::exit_failure : core::exit_ok;
 }
 
 }  // namespace

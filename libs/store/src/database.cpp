@@ -7,8 +7,9 @@ namespace oura::store {
 std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     try {
         auto conn = std::make_unique<pqxx::connection>(url);
-        // Oura's LocalDateTime values may lack an offset; they are read as UTC, never as the
-        // server's local zone, whatever the cluster is configured with.
+        // Whatever the cluster is configured with, a timestamptz rendered as text and a cast of an
+        // offset-less UtcDateTime (the mapping's utc_instant) mean UTC. The raw rows' start_at and
+        // end_at never depend on it: a time without an offset is stored NULL there.
         pqxx::nontransaction tx(*conn);
         tx.exec("SET TIME ZONE 'UTC'");
         return conn;
@@ -26,6 +27,31 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url) {
 Pool::Pool(std::string url, std::size_t size) : url_(std::move(url)), size_(size == 0 ? 1 : size) {}
 
 Pool::~Pool() = default;
+
+bool is_data_error(const std::string& sqlstate) { return sqlstate.rfind("22", 0) == 0 || sqlstate == "23514"; }
+
+bool is_retryable(const std::string& sqlstate) {
+    for (const char* prefix : {"40", "53", "08", "55P03", "57014", "57P01", "57P02", "57P03"})
+        if (sqlstate.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+std::string Pool::describe_failure(const pqxx::failure& e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql && !sql->sqlstate().empty())
+        return "retryable database error (SQLSTATE " + sql->sqlstate() + "): " + what;
+    return "retryable database error: " + what;
+}
+
+Pool::Lease& Pool::Lease::operator=(Lease&& other) noexcept {
+    if (this != &other) {
+        if (pool_) pool_->release(std::move(conn_));
+        pool_ = std::exchange(other.pool_, nullptr);
+        conn_ = std::move(other.conn_);
+    }
+    return *this;
+}
 
 Pool::Lease::~Lease() {
     if (pool_) pool_->release(std::move(conn_));

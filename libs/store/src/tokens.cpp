@@ -2,11 +2,12 @@
 
 #include "oura/core/config.hpp"
 #include "oura/core/crypto.hpp"
+#include "statement.hpp"
 
 namespace oura::store {
 namespace {
 
-constexpr auto upsert_tokens = R"sql(
+constexpr Statement upsert_tokens{"upsert_tokens", R"sql(
     INSERT INTO oura_secret.oauth_tokens (user_id, access_token, refresh_token, key_version, expires_at, scopes)
     VALUES ($1, $2, $3, $4, to_timestamp($5), COALESCE(string_to_array(NULLIF($6, ''), ' '), '{}'))
     ON CONFLICT (user_id) DO UPDATE
@@ -16,17 +17,23 @@ constexpr auto upsert_tokens = R"sql(
            scopes = CASE WHEN cardinality(EXCLUDED.scopes) = 0 THEN oauth_tokens.scopes ELSE EXCLUDED.scopes END,
            refreshed_at = now(), refresh_count = oauth_tokens.refresh_count + 1,
            invalid_at = NULL, last_error = NULL, updated_at = now()
-)sql";
+)sql"};
 
-constexpr auto select_tokens = R"sql(
+constexpr Statement select_tokens{"select_tokens", R"sql(
     SELECT access_token, refresh_token, key_version, COALESCE(extract(epoch FROM expires_at)::bigint, 0),
            array_to_string(scopes, ' '), invalid_at IS NOT NULL
       FROM oura_secret.oauth_tokens WHERE user_id = $1
-)sql";
+)sql"};
 
-constexpr auto invalidate_tokens = R"sql(
+constexpr Statement select_tokens_for_update{"select_tokens_for_update", R"sql(
+    SELECT access_token, refresh_token, key_version, COALESCE(extract(epoch FROM expires_at)::bigint, 0),
+           array_to_string(scopes, ' '), invalid_at IS NOT NULL
+      FROM oura_secret.oauth_tokens WHERE user_id = $1 FOR UPDATE
+)sql"};
+
+constexpr Statement invalidate_tokens{"invalidate_tokens", R"sql(
     UPDATE oura_secret.oauth_tokens SET invalid_at = now(), last_error = $2, updated_at = now() WHERE user_id = $1
-)sql";
+)sql"};
 
 // Everyone who reads a token row to replace it, or writes one, queues here first. The row lock
 // alone is not fair: when a refresher rolls back after invalid_grant, its own re-read can take the
@@ -36,34 +43,34 @@ constexpr auto invalidate_tokens = R"sql(
 // apart from the single-key run and migration locks; users past 2^31 share a slot, which only
 // serialises their token writes.
 constexpr int token_writer_lock_class = 7001;
-constexpr auto queue_token_writer = R"sql(
+constexpr Statement queue_token_writer{"queue_token_writer", R"sql(
     SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::integer)
-)sql";
+)sql"};
 
-constexpr auto select_stale_token_users = R"sql(
+constexpr Statement select_stale_token_users{"select_stale_token_users", R"sql(
     SELECT user_id FROM oura_secret.oauth_tokens WHERE key_version <> $1 ORDER BY user_id
-)sql";
+)sql"};
 
-constexpr auto count_tokens_on_version = R"sql(
+constexpr Statement count_tokens_on_version{"count_tokens_on_version", R"sql(
     SELECT count(*) FROM oura_secret.oauth_tokens WHERE key_version = $1
-)sql";
+)sql"};
 
-constexpr auto lock_sealed_tokens = R"sql(
+constexpr Statement lock_sealed_tokens{"lock_sealed_tokens", R"sql(
     SELECT access_token, refresh_token, key_version FROM oura_secret.oauth_tokens WHERE user_id = $1 FOR UPDATE
-)sql";
+)sql"};
 
 // Only the seal changes: the grant's refresh bookkeeping (refreshed_at, refresh_count) stays.
-constexpr auto reseal_tokens = R"sql(
+constexpr Statement reseal_tokens{"reseal_tokens", R"sql(
     UPDATE oura_secret.oauth_tokens SET access_token = $2, refresh_token = $3, key_version = $4, updated_at = now()
      WHERE user_id = $1
-)sql";
+)sql"};
 
-constexpr auto count_invalid_grants = R"sql(
+constexpr Statement count_invalid_grants{"count_invalid_grants", R"sql(
     SELECT count(*) FROM oura_secret.oauth_tokens WHERE invalid_at IS NOT NULL
-)sql";
+)sql"};
 
 void queue_for_token_row(pqxx::work& tx, long long user_id) {
-    tx.exec_params(queue_token_writer, token_writer_lock_class, user_id);
+    exec(tx, queue_token_writer, token_writer_lock_class, user_id);
 }
 
 std::string aad(long long user_id, std::string_view column, int version) {
@@ -164,26 +171,25 @@ void save_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id, c
     pqxx::binarystring access_bytes(access.data(), access.size());
     pqxx::binarystring refresh_bytes(refresh.data(), refresh.size());
     auto expires = std::chrono::duration_cast<std::chrono::seconds>(t.expires_at.time_since_epoch()).count();
-    tx.exec_params(upsert_tokens, user_id, access_bytes, refresh_bytes, cipher.key_version(), expires,
+    exec(tx, upsert_tokens, user_id, access_bytes, refresh_bytes, cipher.key_version(), expires,
                    join_words(t.scopes));
 }
 
-std::optional<StoredTokens> load_tokens(pqxx::connection& conn, const TokenCipher& cipher, long long user_id) {
-    pqxx::nontransaction tx(conn);
-    auto r = tx.exec_params(select_tokens, user_id);
+std::optional<StoredTokens> load_tokens(pqxx::transaction_base& tx, const TokenCipher& cipher, long long user_id) {
+    auto r = exec(tx, select_tokens, user_id);
     if (r.empty()) return std::nullopt;
     return decode(cipher, user_id, r[0]);
 }
 
 std::optional<StoredTokens> lock_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id) {
     queue_for_token_row(tx, user_id);
-    auto r = tx.exec_params(std::string(select_tokens) + " FOR UPDATE", user_id);
+    auto r = exec(tx, select_tokens_for_update, user_id);
     if (r.empty()) return std::nullopt;
     return decode(cipher, user_id, r[0]);
 }
 
 void mark_tokens_invalid(pqxx::work& tx, long long user_id, const std::string& error) {
-    tx.exec_params(invalidate_tokens, user_id, error);
+    exec(tx, invalidate_tokens, user_id, error);
 }
 
 RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher) {
@@ -192,12 +198,12 @@ RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher) {
     std::vector<long long> stale;
     {
         pqxx::nontransaction tx(conn);
-        for (const auto& r : tx.exec_params(select_stale_token_users, report.key_version)) stale.push_back(r[0].as<long long>());
+        for (const auto& r : exec(tx, select_stale_token_users, report.key_version)) stale.push_back(r[0].as<long long>());
     }
     for (auto user_id : stale) {
         pqxx::work tx(conn);
         queue_for_token_row(tx, user_id);
-        auto rows = tx.exec_params(lock_sealed_tokens, user_id);
+        auto rows = exec(tx, lock_sealed_tokens, user_id);
         if (rows.empty()) continue;  // the user was deleted meanwhile
         const auto& r = rows[0];
         int version = r[2].as<int>();
@@ -207,12 +213,12 @@ RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher) {
                                       cipher.open(user_id, "access_token", version, pqxx::binarystring(r[0]).str()));
             pqxx::binarystring access_bytes(access.data(), access.size());
             if (r[1].is_null()) {
-                tx.exec_params(reseal_tokens, user_id, access_bytes, nullptr, report.key_version);
+                exec(tx, reseal_tokens, user_id, access_bytes, nullptr, report.key_version);
             } else {
                 auto refresh = cipher.seal(user_id, "refresh_token",
                                            cipher.open(user_id, "refresh_token", version, pqxx::binarystring(r[1]).str()));
                 pqxx::binarystring refresh_bytes(refresh.data(), refresh.size());
-                tx.exec_params(reseal_tokens, user_id, access_bytes, refresh_bytes, report.key_version);
+                exec(tx, reseal_tokens, user_id, access_bytes, refresh_bytes, report.key_version);
             }
             tx.commit();
             ++report.resealed;
@@ -221,13 +227,12 @@ RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher) {
         }
     }
     pqxx::nontransaction tx(conn);
-    report.current = tx.exec_params(count_tokens_on_version, report.key_version)[0][0].as<long long>() - report.resealed;
+    report.current = exec(tx, count_tokens_on_version, report.key_version)[0][0].as<long long>() - report.resealed;
     return report;
 }
 
-long long count_dead_grants(pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    return tx.exec(count_invalid_grants)[0][0].as<long long>();
+long long count_dead_grants(pqxx::transaction_base& tx) {
+    return exec(tx, count_invalid_grants)[0][0].as<long long>();
 }
 
 }  // namespace oura::store

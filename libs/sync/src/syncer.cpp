@@ -36,16 +36,42 @@ auto Syncer::with_token(long long user_id, F&& call) {
     }
 }
 
+void Syncer::report_data_problems(long long user_id, const SyncResult& result) {
+    const auto& c = result.counts;
+    for (const auto& issue : c.issues)
+        log_.warn("document stored raw with a problem", {{"user_id", user_id},
+                                                          {"resource", issue.resource},
+                                                          {"document_id", issue.document_id},
+                                                          {"problem", issue.problem}});
+    if (c.skipped_samples > 0)
+        log_.warn("time-series rows skipped: null, missing or non-numeric values",
+                  {{"user_id", user_id}, {"resource", result.resource}, {"skipped", c.skipped_samples}});
+    // Every document is stored raw; what is missing is curated data, and sync_state says so until
+    // a later sync of this resource succeeds cleanly.
+    if (c.projection_failures == 0 && c.malformed_documents == 0) return;
+    std::string message = "stored raw, but";
+    if (c.malformed_documents > 0)
+        message += " " + std::to_string(c.malformed_documents) + " document(s) have an unreadable day or time";
+    if (c.projection_failures > 0)
+        message += std::string(c.malformed_documents > 0 ? " and" : "") + " " + std::to_string(c.projection_failures) +
+                   " document(s) could not be projected (fix the mapping, then reproject)";
+    if (!c.issues.empty()) message += ": " + c.issues.front().resource + " " + c.issues.front().document_id + ": " + c.issues.front().problem;
+    throw std::runtime_error(message);
+}
+
 SyncResult Syncer::run(long long user_id, const api::Resource& resource, const std::function<void(SyncResult&)>& work) {
     SyncResult result;
     result.resource = std::string(resource.name);
     auto fail = [&](const std::string& status, const std::string& error) {
         result.status = status;
         result.error = error;
-        log_.warn("resource sync failed",
-                  {{"user_id", user_id}, {"resource", resource.name}, {"status", status}, {"error", error}});
+        log_.warn("resource sync failed", {{"user_id", user_id},
+                                           {"resource", resource.name},
+                                           {"status", status},
+                                           {"retryable", result.retryable},
+                                           {"error", error}});
         try {
-            pool_.with_connection([&](pqxx::connection& c) { store::record_failure(c, user_id, result.resource, status, error); });
+            pool_.transact([&](store::Transaction& tx) { store::record_failure(tx, user_id, result.resource, status, error); });
         } catch (const std::exception& e) {
             log_.error("cannot record sync failure", {{"error", e.what()}});
         }
@@ -54,6 +80,9 @@ SyncResult Syncer::run(long long user_id, const api::Resource& resource, const s
         work(result);
     } catch (const api::api_error& e) {
         fail(state_for(e.kind()), e.what());
+    } catch (const store::retryable_error& e) {
+        result.retryable = true;
+        fail("error", e.what());
     } catch (const std::exception& e) {
         fail("error", e.what());
     }
@@ -74,43 +103,30 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
                 seen.clear();
                 client_.fetch_collection(token, resource, query, [&](api::Page&& page) {
                     ++result.pages;
-                    pool_.with_connection([&](pqxx::connection& c) {
-                        pqxx::work tx(c);
-                        store::WriteCounts counts;
-                        if (resource.name == "heartrate") counts = store::upsert_heart_rate(tx, user_id, page.items);
-                        else if (resource.name == "ring_battery_level")
-                            counts = store::upsert_battery_levels(tx, user_id, page.items);
-                        else
-                            counts = store::upsert_documents(tx, user_id, resource.name,
-                                                             shape_for(resource, page.items), page.items, &seen);
-                        tx.commit();
-                        window_counts += counts;
+                    auto seen_before = seen.size();
+                    window_counts += pool_.transact([&](store::Transaction& tx) {
+                        seen.resize(seen_before);  // a retry on a fresh connection starts the page over
+                        if (resource.name == "heartrate") return store::upsert_heart_rate(tx, user_id, page.items);
+                        if (resource.name == "ring_battery_level") return store::upsert_battery_levels(tx, user_id, page.items);
+                        return store::upsert_documents(tx, user_id, resource.name, shape_for(resource, page.items), page.items, &seen);
                     });
                 });
             });
             // The whole window came back: what the API no longer has inside it was deleted.
-            pool_.with_connection([&](pqxx::connection& c) {
-                pqxx::work tx(c);
-                if (!resource.time_series) {
+            if (!resource.time_series && (resource.mode == api::DateMode::date || resource.mode == api::DateMode::none)) {
+                window_counts += pool_.transact([&](store::Transaction& tx) {
                     if (resource.mode == api::DateMode::date)
-                        window_counts += store::delete_missing(tx, user_id, resource.name, core::format_date(w.from),
-                                                               core::format_date(w.to), seen);
-                    else if (resource.mode == api::DateMode::none)
-                        window_counts += store::delete_missing(tx, user_id, resource.name, "", "", seen);
-                }
-                tx.commit();
-            });
+                        return store::delete_missing(tx, user_id, resource.name, core::format_date(w.from),
+                                                     core::format_date(w.to), seen);
+                    return store::delete_missing(tx, user_id, resource.name, "", "", seen);
+                });
+            }
             result.counts += window_counts;
         }
-        if (result.counts.projection_failures > 0)
-            throw std::runtime_error("stored raw, but " + std::to_string(result.counts.projection_failures) +
-                                     " document(s) could not be projected (fix the mapping, then reproject): " +
-                                     result.counts.projection_error);
+        report_data_problems(user_id, result);
         if (resource.time_series)
-            last_sample = pool_.with_connection(
-                [&](pqxx::connection& c) { return store::latest_sample(c, user_id, resource.name); });
-        pool_.with_connection([&](pqxx::connection& c) {
-            pqxx::work tx(c);
+            last_sample = pool_.transact([&](store::Transaction& tx) { return store::latest_sample(tx, user_id, resource.name); });
+        pool_.transact([&](store::Transaction& tx) {
             store::SyncSuccess success;
             if (!pageless) {
                 success.window_start_day = core::format_date(window.from);
@@ -118,21 +134,22 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
             }
             success.last_sample_at = last_sample;
             store::record_success(tx, user_id, result.resource, success);
-            tx.commit();
         });
         log_.debug("resource synced", {{"user_id", user_id},
                                        {"resource", resource.name},
                                        {"inserted", result.counts.inserted},
                                        {"updated", result.counts.updated},
                                        {"unchanged", result.counts.unchanged},
-                                       {"deleted", result.counts.deleted}});
+                                       {"deleted", result.counts.deleted},
+                                       {"skipped_samples", result.counts.skipped_samples}});
     });
 }
 
 SyncResult Syncer::sync_since_last_sample(long long user_id, const api::Resource& resource, api::Window window) {
     std::optional<core::Seconds> newest;
     try {
-        auto latest = pool_.with_connection([&](pqxx::connection& c) { return store::latest_sample(c, user_id, resource.name); });
+        auto latest =
+            pool_.transact([&](store::Transaction& tx) { return store::latest_sample(tx, user_id, resource.name); });
         if (auto t = latest ? core::parse_datetime(*latest) : std::nullopt) newest = t->utc;
     } catch (const std::exception&) {
         // sync_window records the database failure in a moment.
@@ -145,12 +162,11 @@ SyncResult Syncer::sync_document(long long user_id, const api::Resource& resourc
         auto doc = with_token(user_id, [&](const std::string& token) {
             return client_.fetch_document(token, resource, document_id);
         });
-        pool_.with_connection([&](pqxx::connection& c) {
-            pqxx::work tx(c);
-            result.counts = doc ? store::upsert_documents(tx, user_id, resource.name, shape_of(resource), {*doc})
-                                : store::delete_documents(tx, user_id, resource.name, {document_id});
-            tx.commit();
+        result.counts = pool_.transact([&](store::Transaction& tx) {
+            return doc ? store::upsert_documents(tx, user_id, resource.name, shape_of(resource), {*doc})
+                       : store::delete_documents(tx, user_id, resource.name, {document_id});
         });
+        report_data_problems(user_id, result);
     });
 }
 

@@ -7,7 +7,7 @@ TokenProvider::TokenProvider(store::Pool& pool, store::TokenCipher cipher, api::
     : pool_(pool), cipher_(std::move(cipher)), client_(client), log_(log) {}
 
 std::string TokenProvider::access_token(long long user_id) {
-    auto tokens = pool_.with_connection([&](pqxx::connection& c) { return store::load_tokens(c, cipher_, user_id); });
+    auto tokens = pool_.transact([&](store::Transaction& tx) { return store::load_tokens(tx, cipher_, user_id); });
     if (!tokens) throw api::api_error(api::ErrorKind::expired_token, 401, "user " + std::to_string(user_id) + " has no tokens");
     if (tokens->invalid) throw dead_grant(user_id);
     return tokens->access_token;
@@ -19,16 +19,14 @@ std::string TokenProvider::refresh_after_rejection(long long user_id, const std:
         // so other users' work and the other refreshers of this user are not held up behind it.
         client_.wait_for_rate_gate();
         std::optional<std::string> spent;  // the refresh token Oura refused with invalid_grant
-        auto token = pool_.with_connection([&](pqxx::connection& c) -> std::optional<std::string> {
-            pqxx::work tx(c);
+        // Committed when the lambda returns; nothing is written on the paths that return nullopt.
+        bool refreshed = false;
+        auto token = pool_.transact([&](store::Transaction& tx) -> std::optional<std::string> {
+            refreshed = false;
             auto current = store::lock_tokens(tx, cipher_, user_id);
             if (!current) throw api::api_error(api::ErrorKind::expired_token, 401, "user has no tokens");
             if (current->invalid) throw dead_grant(user_id);
-            if (current->access_token != rejected) {
-                // Someone refreshed while we waited for the lock or the gate.
-                tx.commit();
-                return current->access_token;
-            }
+            if (current->access_token != rejected) return current->access_token;  // refreshed while we waited
             api::TokenSet fresh;
             try {
                 fresh = client_.refresh(current->refresh_token, api::RateLimitWait::throw_at_once);
@@ -47,10 +45,10 @@ std::string TokenProvider::refresh_after_rejection(long long user_id, const std:
             next.expires_at = std::chrono::system_clock::now() + fresh.expires_in;
             next.scopes = fresh.scopes.empty() ? current->scopes : fresh.scopes;
             store::save_tokens(tx, cipher_, user_id, next);
-            tx.commit();
-            log_.info("access token refreshed", {{"user_id", user_id}});
+            refreshed = true;
             return next.access_token;
         });
+        if (refreshed) log_.info("access token refreshed", {{"user_id", user_id}});
         if (token) return *token;
         if (spent) return after_invalid_grant(user_id, rejected, *spent);
     }
@@ -59,22 +57,21 @@ std::string TokenProvider::refresh_after_rejection(long long user_id, const std:
 std::string TokenProvider::after_invalid_grant(long long user_id, const std::string& rejected, const std::string& spent) {
     // The lock was released with the refused call; a writer that queued behind it (a re-consent
     // through `oura-admin users add`, another process's refresh) has its turn before this read.
-    return pool_.with_connection([&](pqxx::connection& c) {
-        pqxx::work tx(c);
+    // nullopt: the grant was marked dead (committed with the unit of work, before the throw below).
+    auto token = pool_.transact([&](store::Transaction& tx) -> std::optional<std::string> {
         auto now = store::lock_tokens(tx, cipher_, user_id);
         if (!now) throw api::api_error(api::ErrorKind::expired_token, 401, "user has no tokens");
         if (now->invalid) throw dead_grant(user_id);
-        if (now->refresh_token != spent || now->access_token != rejected) {
-            tx.commit();
-            log_.info("refresh refused, but another process stored a new token pair meanwhile; using it",
-                      {{"user_id", user_id}});
-            return now->access_token;
-        }
+        if (now->refresh_token != spent || now->access_token != rejected) return now->access_token;
         store::mark_tokens_invalid(tx, user_id, "refresh refused: invalid_grant");
-        tx.commit();
-        log_.error("refresh token refused; the user must connect the account again", {{"user_id", user_id}});
-        throw dead_grant(user_id);
+        return std::nullopt;
     });
+    if (token) {
+        log_.info("refresh refused, but another process stored a new token pair meanwhile; using it", {{"user_id", user_id}});
+        return *token;
+    }
+    log_.error("refresh token refused; the user must connect the account again", {{"user_id", user_id}});
+    throw dead_grant(user_id);
 }
 
 api::api_error TokenProvider::dead_grant(long long user_id) {

@@ -11,17 +11,17 @@
 namespace oura::store {
 
 // Inserts a running sync_runs row; returns its id.
-long long start_run(pqxx::connection& conn, const std::string& kind);
+long long start_run(pqxx::work& tx, const std::string& kind);
 // status: succeeded | partial | failed; summary: a JSON object.
-void finish_run(pqxx::connection& conn, long long run_id, const std::string& status, const std::string& summary_json,
+void finish_run(pqxx::work& tx, long long run_id, const std::string& status, const std::string& summary_json,
                 const std::string& error);
 // Marks every `running` row of `kind` abandoned (a run that died before recording its end) and
 // returns how many. Only a caller holding the lock that keeps runs of `kind` apart may call it.
-long long abandon_running_runs(pqxx::connection& conn, const std::string& kind);
+long long abandon_running_runs(pqxx::work& tx, const std::string& kind);
 
 // The UTC offset, in minutes east, written in the user's most recent document that carries one
 // (a daily summary's timestamp or a sleep's bedtime_end); nullopt when the user has none yet.
-std::optional<int> latest_utc_offset(pqxx::connection& conn, long long user_id);
+std::optional<int> latest_utc_offset(pqxx::work& tx, long long user_id);
 
 struct SyncSuccess {
     std::string window_start_day, window_end_day;  // ISO dates, or empty
@@ -29,7 +29,7 @@ struct SyncSuccess {
 };
 void record_success(pqxx::work& tx, long long user_id, const std::string& resource, const SyncSuccess& success);
 // status: error | scope_missing | forbidden. `error` must hold no secret.
-void record_failure(pqxx::connection& conn, long long user_id, const std::string& resource, const std::string& status,
+void record_failure(pqxx::work& tx, long long user_id, const std::string& resource, const std::string& status,
                     const std::string& error);
 
 // An advisory lock held for as long as this object lives on its own connection, or not at all.

@@ -57,7 +57,7 @@ struct StoredTokens {
 };
 
 void save_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id, const StoredTokens& tokens);
-std::optional<StoredTokens> load_tokens(pqxx::connection& conn, const TokenCipher& cipher, long long user_id);
+std::optional<StoredTokens> load_tokens(pqxx::transaction_base& tx, const TokenCipher& cipher, long long user_id);
 // SELECT … FOR UPDATE: other refreshers and writers of this user (save_tokens) wait until `tx`
 // ends, and are then served in the order they came.
 std::optional<StoredTokens> lock_tokens(pqxx::work& tx, const TokenCipher& cipher, long long user_id);
@@ -78,6 +78,6 @@ struct RekeyReport {
 RekeyReport rekey_tokens(pqxx::connection& conn, const TokenCipher& cipher);
 
 // Users whose grant Oura refused for good (invalid_at set): they must connect their account again.
-long long count_dead_grants(pqxx::connection& conn);
+long long count_dead_grants(pqxx::transaction_base& tx);
 
 }  // namespace oura::store

@@ -23,4 +23,15 @@ std::optional<User> find_user_by_oura_id(pqxx::connection& conn, const std::stri
 // Every user, or only active ones, ordered by user_id.
 std::vector<User> list_users(pqxx::connection& conn, bool active_only);
 
+// What an operator's user listing shows: each user with the token's state and how syncing goes.
+struct UserOverview {
+    User user;
+    std::string token_expires_at;  // "YYYY-MM-DD HH:MMZ", or "-" without tokens
+    std::string grant;             // ok | dead (must re-consent) | none (no tokens stored)
+    std::string last_success_at;   // newest successful sync of any resource, or "never"
+    long long failing_resources = 0;  // resources whose last sync did not succeed
+};
+// Every user, ordered by user_id.
+std::vector<UserOverview> user_overview(pqxx::transaction_base& tx);
+
 }  // namespace oura::store

@@ -21,6 +21,9 @@ struct SyncResult {
     store::WriteCounts counts;
     std::string status = "ok";  // ok | error | scope_missing | forbidden
     std::string error;          // without secrets
+    // The failure was the database's, not the data's (deadlock, timeout, lost connection): the
+    // window wrote nothing of its failed page and the same sync later may well succeed.
+    bool retryable = false;
     long long pages = 0;
     bool ok() const { return status == "ok"; }
 };
@@ -47,6 +50,9 @@ private:
     template <typename F>
     auto with_token(long long user_id, F&& call);
     SyncResult run(long long user_id, const api::Resource& resource, const std::function<void(SyncResult&)>& work);
+    // Logs each document stored with a problem and skipped samples; throws (failing the window,
+    // recorded in sync_state) when a document was malformed or not projected.
+    void report_data_problems(long long user_id, const SyncResult& result);
 
     store::Pool& pool_;
     api::OuraClient& client_;
