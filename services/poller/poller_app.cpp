@@ -18,6 +18,7 @@
 #include "oura/metrics/token_metrics.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
+#include "oura/store/table_stats.hpp"
 #include "oura/store/users.hpp"
 #include "oura/sync/discovery.hpp"
 #include "oura/sync/plan.hpp"
@@ -289,6 +290,14 @@ int App::run_once() {
     auto summary = summary_json(totals, users.size(), seconds, failures);
     std::string status = failures == 0 ? "succeeded" : (failures < planned ? "partial" : "failed");
     record_end(pool, run_id, status, summary, log_);
+    // Sizes for /metrics (DESIGN §3: the poller refreshes stats). Stale sizes harm no data, so a
+    // failure here is logged and leaves the run's exit code alone.
+    try {
+        int tables = pool.transact([](store::Transaction& tx) { return store::refresh_table_stats(tx); });
+        log_.debug("table stats refreshed", {{"tables", tables}});
+    } catch (const std::exception& e) {
+        log_.warn("cannot refresh table stats", {{"error", e.what()}});
+    }
     store::WriteCounts all;
     for (const auto& [name, r] : totals) all += r.counts;
     log_.info("poller run finished", {{"run_id", run_id},

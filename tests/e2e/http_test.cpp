@@ -12,11 +12,24 @@
 
 #include "oura/http/client.hpp"
 #include "oura/http/server.hpp"
+#include "wait.hpp"
 
 using namespace oura::http;
 using namespace std::chrono_literals;
 
 namespace {
+
+// True when a TCP connection to 127.0.0.1:port is accepted (the listener is open).
+bool accepts_connections(std::uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
 
 struct Running {
     Server server;
@@ -117,10 +130,14 @@ TEST_CASE("reset, truncation and slowness surface as transport errors of the rig
 TEST_CASE("a delayed answer does not hold a server thread", "[e2e][http]") {
     ServerOptions o;
     o.threads = 1;
+    std::atomic<bool> slow_taken{false};
     Running r(
-        [](const Request& req) {
+        [&](const Request& req) {
             auto res = text_response(200, "ok");
-            if (req.path() == "/slow") res.delay = 1500ms;
+            if (req.path() == "/slow") {
+                res.delay = 1500ms;
+                slow_taken = true;
+            }
             return res;
         },
         o);
@@ -128,7 +145,8 @@ TEST_CASE("a delayed answer does not hold a server thread", "[e2e][http]") {
         Client c;
         c.get(r.base + "/slow");
     });
-    std::this_thread::sleep_for(100ms);
+    // The slow answer must be pending on the only server thread before the fast request is sent.
+    oura::test::wait_until("the server has taken the slow request", [&] { return slow_taken.load(); });
     Client c;
     auto start = std::chrono::steady_clock::now();
     CHECK(c.get(r.base + "/fast").status == 200);
@@ -137,22 +155,34 @@ TEST_CASE("a delayed answer does not hold a server thread", "[e2e][http]") {
 }
 
 TEST_CASE("stopping lets the request in flight finish and refuses new connections", "[e2e][http]") {
-    std::atomic<bool> entered{false};
-    auto server = std::make_unique<Server>(ServerOptions{}, [&](const Request&) {
+    std::atomic<bool> entered{false}, refused_while_in_flight{false};
+    std::uint16_t port = 0;
+    ServerOptions o;
+    o.threads = 2;  // the handler holds one thread; the other closes the listener at stop
+    auto server = std::make_unique<Server>(o, [&](const Request&) {
         entered = true;
-        std::this_thread::sleep_for(400ms);
+        // The handler answers only once the stopping server refuses new connections, so the stop
+        // really happens while this request is in flight. Bounded: a server that never stops
+        // listening fails the check below instead of hanging the test.
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!refused_while_in_flight && std::chrono::steady_clock::now() < deadline) {
+            refused_while_in_flight = !accepts_connections(port);
+            if (!refused_while_in_flight) std::this_thread::sleep_for(5ms);  // polling pace only
+        }
         return text_response(200, "finished");
     });
+    port = server->port();
     server->start();
-    auto base = "http://127.0.0.1:" + std::to_string(server->port());
+    auto base = "http://127.0.0.1:" + std::to_string(port);
     std::string answer;
     std::thread in_flight([&] {
         Client c;
         answer = c.get(base + "/").body;
     });
-    while (!entered) std::this_thread::sleep_for(5ms);
-    server->stop(2s);
+    oura::test::wait_until("the request is in the handler", [&] { return entered.load(); });
+    server->stop(30s);
     in_flight.join();
+    CHECK(refused_while_in_flight);
     CHECK(answer == "finished");
     Client late;
     CHECK_THROWS_AS(late.get(base + "/"), transport_error);

@@ -9,8 +9,10 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "lsan.hpp"
 #include "oura/core/time.hpp"
 #include "sim.hpp"
+#include "wait.hpp"
 
 using oura::test::Simulator;
 using oura::test::TestDatabase;
@@ -73,17 +75,6 @@ struct Poller {
         }
     }
 };
-
-// Waits for a condition the test cannot be told about, checking often, for at most a minute.
-template <typename F>
-bool eventually(F&& condition) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-}
 
 std::string iso(oura::core::Seconds t, int offset_minutes) { return oura::core::format_datetime(t, offset_minutes); }
 
@@ -195,12 +186,15 @@ TEST_CASE("a poller killed with -9 leaves its run running until the next run mar
     std::vector<std::string> argv{oura::test::binary("poller"), "--days", "5", "--concurrency", "1"};
     {
         oura::core::ChildProcess doomed(argv, p.env, (fs::temp_directory_path() / "oura-doomed-poller.log").string());
-        REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; }));
+        oura::test::wait_until("the doomed run has started",
+                               [&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; });
         CHECK(doomed.stop(SIGKILL, std::chrono::seconds(10)) == 128 + SIGKILL);
     }
     // The killed run's server session ends (and frees the run lock) once PostgreSQL sees the socket close.
-    REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                                           " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0; }));
+    oura::test::wait_until("the killed run's advisory lock is gone", [&] {
+        return p.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                       " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0;
+    });
     CHECK(p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1);
 
     REQUIRE(sim.call("DELETE", "/_sim/faults").status == 200);
@@ -223,12 +217,13 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
     // libpqxx 6.4 leaks the error result of a connection cut mid-query (docs/known-issues.md); in a
     // sanitizer build that known leak must not turn the poller's exit code into LeakSanitizer's.
     auto suppressions = fs::temp_directory_path() / ("oura-lost-db-lsan-" + std::to_string(::getpid()) + ".supp");
-    std::ofstream(suppressions) << "leak:libpqxx-6.4.so\n";
+    std::ofstream(suppressions) << oura::test::known_leak_suppressions;
     auto env = p.env;
     env["LSAN_OPTIONS"] = "suppressions=" + suppressions.string();
     std::vector<std::string> argv{oura::test::binary("poller"), "--days", "5", "--concurrency", "1"};
     oura::core::ChildProcess poller(argv, env, log_path.string());
-    REQUIRE(eventually([&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; }));
+    oura::test::wait_until("the run has started",
+                           [&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; });
 
     // The database goes away: no new connections, and every open one is cut.
     pqxx::connection admin(oura::test::cluster_url());
@@ -240,7 +235,7 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
         std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         return all.find("cannot record the run's end yet; retrying") != std::string::npos;
     };
-    bool waited = eventually(retrying);
+    bool waited = oura::test::poll_until(retrying, std::chrono::minutes(1));
     pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
     REQUIRE(waited);
 

@@ -10,6 +10,7 @@
 #include "harness.hpp"
 #include "oura/core/json.hpp"
 #include "sim.hpp"
+#include "wait.hpp"
 
 using oura::test::Simulator;
 using oura::test::TestDatabase;
@@ -329,7 +330,9 @@ TEST_CASE("a second poller started during a run exits at once and the first does
 
     std::vector<std::string> argv{oura::test::binary("poller"), "--days", "5", "--concurrency", "1"};
     oura::core::ChildProcess first(argv, p.env);
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    // The first run records itself only once it holds the lock.
+    oura::test::wait_until("the first run holds the lock and has started",
+                           [&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; });
     auto second = p.poll({"--days", "5"});
     CHECK(second.exit_code == 0);
     CHECK(!oura::test::last_log_line(second.err, "another poller run holds the lock; nothing to do").empty());

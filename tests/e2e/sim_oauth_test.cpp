@@ -1,10 +1,9 @@
 // oura-sim's OAuth2 server as an app sees it: the authorization-code flow with PKCE, single-use
 // rotating refresh tokens, denial, and expiring access tokens.
 
-#include <thread>
-
 #include "oura/core/crypto.hpp"
 #include "sim_support.hpp"
+#include "wait.hpp"
 
 using namespace oura;
 using namespace oura::test::sim;
@@ -124,11 +123,17 @@ TEST_CASE("oura-sim: authorize can be told to deny, and refuses an unknown clien
 
 TEST_CASE("oura-sim: an access token dies after --token-expires-in and a refresh revives access", "[sim]") {
     Sim sim({"--users", "1", "--days", "2", "--end-date", "2024-03-31", "--token-expires-in", "1"});
+    auto before_mint = std::chrono::steady_clock::now();
     auto minted = json(sim.post("/_sim/users/0/token").body);
     CHECK(minted["expires_in"].GetInt() == 1);
     CHECK(str(minted, "user_id") == sim.user_id(0));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    auto r = sim.get("/v2/usercollection/daily_sleep", str(minted, "access_token"));
+    http::ClientResponse r;
+    oura::test::wait_until("the access token is refused", [&] {
+        r = sim.get("/v2/usercollection/daily_sleep", str(minted, "access_token"));
+        return r.status != 200;
+    });
+    // Refused for having expired, and not before its second was up.
+    CHECK(std::chrono::steady_clock::now() - before_mint >= std::chrono::seconds(1));
     CHECK(r.status == 401);
     CHECK(str(json(r.body), "detail") == "Access token has expired.");
     auto refreshed =

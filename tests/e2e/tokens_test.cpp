@@ -17,6 +17,7 @@
 #include "oura/http/server.hpp"
 #include "oura/store/tokens.hpp"
 #include "sim.hpp"
+#include "wait.hpp"
 
 using oura::test::Simulator;
 using oura::test::TestDatabase;
@@ -117,16 +118,6 @@ struct Setup {
         auto doc = oura::core::parse_json(r.body);
         return {std::string(*oura::core::get_string(doc, "access_token")),
                 std::string(*oura::core::get_string(doc, "refresh_token"))};
-    }
-
-    // Waits until `condition` holds, for at most `limit`.
-    static bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!condition()) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return true;
     }
 
     // Backends of another session holding a row lock on a token row (SELECT ... FOR UPDATE).
@@ -375,13 +366,14 @@ TEST_CASE("a refused refresh re-reads the row and uses the pair a re-consent sto
     auto argv = std::vector<std::string>{oura::test::binary("poller"), "--days", "2", "--concurrency", "1",
                                          "--resources", "daily_sleep,sleep"};
     oura::core::ChildProcess poller(argv, s.env, log);
-    REQUIRE(Setup::eventually([&] { return s.token_row_locks() > 0; }, std::chrono::seconds(30)));
+    oura::test::wait_until("the poller holds the token row lock", [&] { return s.token_row_locks() > 0; });
     auto readd_log = s.write_file("");
     oura::core::ChildProcess readd(
         {oura::test::binary("oura-admin"), "users", "add", "--tokens-file", s.write_file(access2 + "\n" + refresh2 + "\n")},
         s.env, readd_log);
     // The re-consent is queued behind the refresh in flight (and not yet refused).
-    REQUIRE(Setup::eventually([&] { return s.waiting_for_locks() > 0; }, std::chrono::seconds(5)));
+    oura::test::wait_until("the re-consent waits for the row lock", [&] { return s.waiting_for_locks() > 0; },
+                           std::chrono::seconds(5));
     CHECK(s.count("SELECT count(*) FROM oura_secret.oauth_tokens WHERE invalid_at IS NOT NULL") == 0);
     auto code = poller.wait(std::chrono::seconds(60));
     CHECK(readd.wait(std::chrono::seconds(30)) == 0);
@@ -408,12 +400,13 @@ TEST_CASE("waiting out a 429 on the token call holds no database connection and 
     auto argv = std::vector<std::string>{oura::test::binary("poller"), "--days", "2", "--concurrency", "1",
                                          "--resources", "daily_sleep"};
     oura::core::ChildProcess poller(argv, s.env, log);
-    REQUIRE(Setup::eventually([&] { return sim.answers_with_status(429) > 0; }, std::chrono::seconds(30)));
+    oura::test::wait_until("the token endpoint has answered 429", [&] { return sim.answers_with_status(429) > 0; });
     // Within the 20-second pause (long, so a loaded machine cannot outrun it): the poller let go
     // of the row lock and its transaction, and has not refreshed yet (a poller that waits holding
     // them lets go only after the refresh).
-    CHECK(Setup::eventually([&] { return s.token_row_locks() == 0 && s.idle_in_transaction() == 0; },
-                            std::chrono::seconds(10)));
+    oura::test::wait_until("the poller holds no row lock and no transaction",
+                           [&] { return s.token_row_locks() == 0 && s.idle_in_transaction() == 0; },
+                           std::chrono::seconds(10));
     CHECK(sim.successful_grants("refresh_token") == 0);
     auto code = poller.wait(std::chrono::seconds(60));
     std::ifstream in(log);

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
             std::cout << cli.help();
             return core::exit_ok;
         }
+        // A stray word (`oura-migrate up`) is a mistake to report, not a request to migrate.
+        if (!cli.positional().empty()) throw core::usage_error("unexpected argument '" + cli.positional()[0] + "'");
         auto url = env.require("OURA_DATABASE_URL");
         auto files = cli.value("dir") ? store::load_migrations(*cli.value("dir")) : store::embedded_migrations();
         auto conn = store::connect(url);

@@ -87,7 +87,7 @@ TEST_CASE("X-RateLimit-Reset as an epoch is honoured when it is later than Retry
     CHECK(gate2.remaining() == seconds(90));
 }
 
-TEST_CASE("a reset too small for an epoch is read as seconds from now; garbage is ignored", "[unit][api]") {
+TEST_CASE("a reset too small for an epoch is read as seconds from now, and garbage is ignored", "[unit][api]") {
     http::Headers h;
     h.set("X-RateLimit-Reset", "120");
     h.set("Retry-After", "soon");

@@ -79,7 +79,7 @@ TEST_CASE("an event is parsed and mapped to its collection", "[unit][api]") {
     CHECK(vo2->resource() == find_resource("vO2_max"));
 }
 
-TEST_CASE("events with bad enums or missing fields are refused; new data types are kept", "[unit][api]") {
+TEST_CASE("events with bad enums or missing fields are refused, and new data types are kept", "[unit][api]") {
     auto with = [](std::string_view et, std::string_view dt, std::string_view id = "o",
                    std::string_view time = "2024-05-01T08:00:00+00:00") {
         return std::string(R"({"event_type":")") + std::string(et) + R"(","data_type":")" + std::string(dt) +

@@ -114,6 +114,8 @@ core::CommandLine command_line() {
 }
 
 SimOptions options_from(const core::CommandLine& cli) {
+    // Otherwise a mistyped flag without its dashes would start a server that ignores it.
+    if (!cli.positional().empty()) throw core::usage_error("unexpected argument '" + cli.positional()[0] + "'");
     SimOptions o;
     o.port = static_cast<std::uint16_t>(cli.int_or("port", 0, 0, 65535));
     o.host = cli.value_or("host", "127.0.0.1");

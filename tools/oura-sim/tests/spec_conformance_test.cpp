@@ -70,6 +70,9 @@ bool skip_without_spec() {
     if (spec()) return false;
     std::string where;
     for (const std::string& p : spec_candidates()) where += (where.empty() ? "" : ", ") + p;
+    if (oura::sim::spec::spec_required())
+        FAIL("the Oura spec is required in CI (CI=true) but is not at " << where
+                                                                      << " (set OURA_OPENAPI_SPEC to its path)");
     WARN("SKIPPED: spec not found at " << where << " (set OURA_OPENAPI_SPEC to its path)");
     return true;
 }

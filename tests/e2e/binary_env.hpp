@@ -1,0 +1,36 @@
+#pragma once
+// What the exit-code and admin tests give the binaries they run: a complete, valid configuration
+// (the test database, the simulator or an address nobody answers on as Oura), so a test that
+// breaks one setting knows that setting alone is what the binary refused.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+#include "sim.hpp"
+
+namespace oura::test {
+
+inline const std::string test_token_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+inline std::map<std::string, std::string> binary_env(const TestDatabase& db, const std::string& api_url) {
+    // The services connect as a member of oura_writer, as in production.
+    return {{"OURA_DATABASE_URL", db.writer_url()},
+            {"OURA_API_BASE_URL", api_url},
+            {"OURA_AUTH_BASE_URL", api_url},
+            {"OURA_CLIENT_ID", Simulator::client_id},
+            {"OURA_CLIENT_SECRET", Simulator::client_secret},
+            {"OURA_TOKEN_ENCRYPTION_KEY", test_token_key},
+            {"OURA_LOG_LEVEL", "info"},
+            {"OURA_HTTP_TIMEOUT", "5s"}};
+}
+
+// The arguments as one line, for failure messages.
+inline std::string joined(const std::vector<std::string>& args) {
+    std::string out;
+    for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+    return out;
+}
+
+}  // namespace oura::test
