@@ -7,22 +7,21 @@
 #include <thread>
 
 #include "oura/api/catalog.hpp"
+#include "oura/api/settings.hpp"
 #include "oura/core/cli.hpp"
+#include "oura/core/json.hpp"
+#include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 #include "oura/metrics/api_metrics.hpp"
+#include "oura/metrics/poller_metrics.hpp"
 #include "oura/metrics/registry.hpp"
 #include "oura/metrics/token_metrics.hpp"
-
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
 #include "oura/store/table_stats.hpp"
 #include "oura/store/users.hpp"
 #include "oura/sync/discovery.hpp"
 #include "oura/sync/plan.hpp"
-#include "oura/sync/settings.hpp"
 #include "oura/sync/syncer.hpp"
 
 namespace oura::poller {
@@ -30,19 +29,6 @@ namespace {
 
 // "poll" in ASCII: the advisory lock that keeps two poller runs from overlapping.
 constexpr long long poller_lock_key = 0x706f6c6c;
-
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= s.size()) {
-        auto end = s.find(',', pos);
-        if (end == std::string::npos) end = s.size();
-        auto item = s.substr(pos, end - pos);
-        if (!item.empty()) out.push_back(item);
-        pos = end + 1;
-    }
-    return out;
-}
 
 core::CommandLine command_line() {
     return core::CommandLine(
@@ -87,55 +73,31 @@ struct ResourceTotals {
 
 std::string summary_json(const std::map<std::string, ResourceTotals>& totals, std::size_t users, double seconds,
                          long long failures) {
-    std::string out = "{\"users\":" + std::to_string(users) + ",\"failures\":" + std::to_string(failures) +
-                      ",\"duration_seconds\":" + std::to_string(seconds) + ",\"resources\":{";
-    bool first = true;
+    core::JsonWriter w;
+    w.begin_object().field("users", users).field("failures", failures).field("duration_seconds", seconds);
+    w.key("resources").begin_object();
     for (const auto& [name, r] : totals) {
-        if (!first) out += ",";
-        first = false;
-        out += "\"" + name + "\":{\"inserted\":" + std::to_string(r.counts.inserted) +
-               ",\"updated\":" + std::to_string(r.counts.updated) + ",\"unchanged\":" + std::to_string(r.counts.unchanged) +
-               ",\"deleted\":" + std::to_string(r.counts.deleted) + ",\"failures\":" + std::to_string(r.failures) + "}";
+        w.key(name)
+            .begin_object()
+            .field("inserted", r.counts.inserted)
+            .field("updated", r.counts.updated)
+            .field("unchanged", r.counts.unchanged)
+            .field("deleted", r.counts.deleted)
+            .field("failures", r.failures)
+            .end_object();
     }
-    return out + "}}";
+    w.end_object().end_object();
+    return w.take();
 }
 
 // The run's figures as Prometheus series, for the Pushgateway (a CronJob is gone before a scrape).
 void record_run_metrics(metrics::Registry& registry, const std::map<std::string, ResourceTotals>& totals,
                         double seconds, long long failures) {
-    auto& rows = prometheus::BuildCounter()
-                     .Name("oura_poller_rows_written_total")
-                     .Help("Documents and samples the last poller run wrote, by resource and outcome")
-                     .Register(registry.prometheus());
-    auto& failed = prometheus::BuildGauge()
-                       .Name("oura_poller_resource_failures")
-                       .Help("User x resource syncs that failed in the last poller run")
-                       .Register(registry.prometheus());
-    for (const auto& [name, t] : totals) {
-        rows.Add({{"resource", name}, {"outcome", "inserted"}}).Increment(static_cast<double>(t.counts.inserted));
-        rows.Add({{"resource", name}, {"outcome", "updated"}}).Increment(static_cast<double>(t.counts.updated));
-        rows.Add({{"resource", name}, {"outcome", "unchanged"}}).Increment(static_cast<double>(t.counts.unchanged));
-        rows.Add({{"resource", name}, {"outcome", "deleted"}}).Increment(static_cast<double>(t.counts.deleted));
-        failed.Add({{"resource", name}}).Set(static_cast<double>(t.failures));
-    }
-    prometheus::BuildGauge()
-        .Name("oura_poller_run_duration_seconds")
-        .Help("Wall time of the last poller run")
-        .Register(registry.prometheus())
-        .Add({})
-        .Set(seconds);
-    prometheus::BuildGauge()
-        .Name("oura_poller_last_run_failures")
-        .Help("Failed user x resource syncs of the last poller run (0 = clean)")
-        .Register(registry.prometheus())
-        .Add({})
-        .Set(static_cast<double>(failures));
-    prometheus::BuildGauge()
-        .Name("oura_poller_last_run_timestamp_seconds")
-        .Help("When the last poller run finished (Unix time)")
-        .Register(registry.prometheus())
-        .Add({})
-        .SetToCurrentTime();
+    metrics::PollerRunMetrics run(registry);
+    for (const auto& [name, t] : totals)
+        run.record_resource(name,
+                            {t.counts.inserted, t.counts.updated, t.counts.unchanged, t.counts.deleted, t.failures});
+    run.record_run(seconds, failures);
 }
 
 // A run that lost its database says how it ended once the database is back; when it stays away
@@ -174,8 +136,8 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.days = static_cast<int>(cli.int_or("days", 3, 1, 3650));
     s.concurrency = static_cast<int>(cli.int_or("concurrency", 4, 1, 32));
     s.dry_run = cli.has("dry-run");
-    s.users = split_list(cli.value_or("users", ""));
-    s.resources = split_list(cli.value_or("resources", ""));
+    s.users = core::split_list(cli.value_or("users", ""));
+    s.resources = core::split_list(cli.value_or("resources", ""));
     for (const auto& r : s.resources) {
         if (!api::find_resource(r)) {
             std::string known;
@@ -184,7 +146,7 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
         }
     }
     s.database_url = env.require("OURA_DATABASE_URL");
-    s.api = sync::api_options_from_env(env, /*require_client=*/!s.dry_run);
+    s.api = api::options_from_env(env, /*require_client=*/!s.dry_run);
     s.pushgateway_url = env.get_url("OURA_PUSHGATEWAY_URL", "");
     s.now = env.get_instant("OURA_NOW");
     s.discover_collections = env.get_bool("OURA_DISCOVER_COLLECTIONS", true);

@@ -209,3 +209,33 @@ TEST_CASE("a client that stops mid-request is disconnected after the read timeou
     CHECK(std::chrono::steady_clock::now() - start < 1500ms);
     close(fd);
 }
+
+TEST_CASE("a URL with an IPv6 literal reaches a server listening on ::1", "[e2e][http]") {
+    ServerOptions o;
+    o.address = "::1";
+    std::string host_header;
+    Server server(o, [&](const Request& req) {
+        host_header = std::string(req.headers.get("Host").value_or(""));
+        return json_response(200, "{}");
+    });
+    server.start();
+    Client c;
+    auto port = std::to_string(server.port());
+    auto res = c.get("http://[::1]:" + port + "/v2/ping");
+    CHECK(res.status == 200);
+    CHECK(host_header == "[::1]:" + port);
+}
+
+TEST_CASE("a host name that does not resolve fails as a resolve error within the deadline", "[e2e][http]") {
+    ClientOptions o;
+    o.resolve_timeout = 2s;
+    Client c(o);
+    auto start = std::chrono::steady_clock::now();
+    try {
+        c.get("http://no-such-host.invalid/");  // RFC 6761: never resolves
+        FAIL("expected a transport error");
+    } catch (const transport_error& e) {
+        CHECK(e.kind() == TransportError::resolve);
+    }
+    CHECK(std::chrono::steady_clock::now() - start < 2500ms);
+}

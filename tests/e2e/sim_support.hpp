@@ -84,9 +84,9 @@ private:
         if (answer_) return answer_(r, nth);
         // Default: a correct verification handshake, 200 for deliveries.
         if (r.method == "GET") {
-            std::string body = "{\"challenge\":";
-            core::append_json_string(body, r.query("challenge").value_or(""));
-            return http::json_response(200, body + "}");
+            core::JsonWriter body;
+            body.begin_object().field("challenge", r.query("challenge").value_or("")).end_object();
+            return http::json_response(200, body.take());
         }
         return http::json_response(200, "{}");
     }

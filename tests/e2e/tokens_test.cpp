@@ -122,8 +122,11 @@ struct Setup {
 
     // Backends of another session holding a row lock on a token row (SELECT ... FOR UPDATE).
     long long token_row_locks() {
+        // pg_locks spans the cluster, and every test database is cloned with the same relation
+        // oids: without the database filter a test running alongside is counted too.
         return count("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                     "WHERE c.relname = 'oauth_tokens' AND l.mode = 'RowShareLock' AND l.pid <> pg_backend_pid()");
+                     "WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                     "AND c.relname = 'oauth_tokens' AND l.mode = 'RowShareLock' AND l.pid <> pg_backend_pid()");
     }
     long long waiting_for_locks() {
         return count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");

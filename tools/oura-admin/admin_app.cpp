@@ -12,13 +12,13 @@
 
 #include "oura/api/catalog.hpp"
 #include "oura/api/client.hpp"
+#include "oura/api/settings.hpp"
 #include "oura/core/cli.hpp"
 #include "oura/core/json.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/documents.hpp"
 #include "oura/store/tokens.hpp"
 #include "oura/store/users.hpp"
-#include "oura/sync/settings.hpp"
 
 namespace oura::admin {
 namespace {
@@ -152,7 +152,7 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
 
     auto cipher = store::TokenCipher::from_env(env);
     auto url = env.require("OURA_DATABASE_URL");
-    api::OuraClient client(sync::api_options_from_env(env, false), log);
+    api::OuraClient client(api::options_from_env(env, false), log);
     auto info = core::parse_json(client.fetch_personal_info(pair.access));
     auto oura_id = core::get_string(info, "id");
     if (!oura_id || oura_id->empty()) throw std::runtime_error("personal_info has no id");

@@ -1,13 +1,11 @@
 #include "oura/api/client.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <mutex>
 #include <random>
 #include <stdexcept>
 
+#include "oura/core/json.hpp"
 #include "oura/http/message.hpp"
 
 namespace oura::api {
@@ -39,19 +37,6 @@ struct Call {
 
 using Accept = std::function<void(http::ClientResponse&)>;
 
-bool retryable_kind(ErrorKind kind) {
-    switch (kind) {
-        case ErrorKind::server_error:
-        case ErrorKind::network:
-        case ErrorKind::timeout:
-        case ErrorKind::rate_limited:
-        case ErrorKind::bad_response:
-            return true;
-        default:
-            return false;
-    }
-}
-
 std::string scrub(std::string text, const std::vector<std::string_view>& secrets) {
     for (auto secret : secrets) {
         if (secret.size() < 4) continue;
@@ -81,15 +66,11 @@ struct Failure {
 };
 
 std::string json_object(const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    for (const auto& [k, v] : fields) {
-        w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-        w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    }
-    w.EndObject();
-    return std::string(buf.GetString(), buf.GetSize());
+    core::JsonWriter w;
+    w.begin_object();
+    for (const auto& [k, v] : fields) w.field(k, v);
+    w.end_object();
+    return w.take();
 }
 
 }  // namespace
@@ -253,7 +234,7 @@ void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
                 }
                 switch (call.mode) {
                     case RetryMode::transient:
-                        f.retryable = retryable_kind(f.kind);
+                        f.retryable = is_transient(f.kind);
                         break;
                     case RetryMode::connect_only:
                         f.retryable = f.kind == ErrorKind::rate_limited;
@@ -475,7 +456,8 @@ Subscription OuraClient::create_subscription(std::string_view callback_url, std:
             impl_->execute(call, [&](http::ClientResponse& r) { out = parse_subscription(r.body); });
             return out;
         } catch (const api_error& e) {
-            if (!retryable_kind(e.kind()) || attempt >= max_attempts) throw;
+            // An open breaker refuses the next attempt too, without calling Oura: give up now.
+            if (!is_transient(e.kind()) || e.kind() == ErrorKind::breaker_open || attempt >= max_attempts) throw;
             // The create may have succeeded although its answer was lost (a 504 from the CDN
             // while Oura was still verifying the callback): look before creating again.
             try {

@@ -2,10 +2,13 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "oura/api/errors.hpp"
 #include "oura/core/crypto.hpp"
+#include "oura/core/text.hpp"
 #include "oura/http/message.hpp"
 
 namespace oura::api {
@@ -63,20 +66,7 @@ std::string authorize_url(std::string_view auth_base_url, std::string_view clien
 }
 
 std::vector<std::string> split_scopes(std::string_view text) {
-    std::vector<std::string> out;
-    std::string current;
-    auto flush = [&] {
-        if (!current.empty()) out.push_back(std::move(current));
-        current.clear();
-    };
-    for (char c : text) {
-        if (c == ' ' || c == ',' || c == '+' || c == '\t')
-            flush();
-        else
-            current.push_back(c);
-    }
-    flush();
-    return out;
+    return core::split_list(text, " ,+\t");
 }
 
 TokenSet parse_token_response(std::string_view body) {
@@ -101,20 +91,22 @@ TokenSet parse_token_response(std::string_view body) {
     t.token_type = str("token_type");
     if (t.token_type.empty()) t.token_type = "bearer";
     t.expires_in = unstated_expiry;
+    // Whole seconds as a number (any size, even 1e20) or a string; zero, negative or unreadable
+    // values count as unstated, larger ones as max_token_lifetime.
+    const std::int64_t cap = max_token_lifetime.count();
+    std::optional<std::int64_t> stated;
     auto exp = doc.FindMember("expires_in");
     if (exp != doc.MemberEnd()) {
-        if (exp->value.IsInt64() && exp->value.GetInt64() > 0) {
-            t.expires_in = std::chrono::seconds(exp->value.GetInt64());
-        } else if (exp->value.IsNumber() && exp->value.GetDouble() >= 1 && exp->value.GetDouble() < 1e12) {
-            t.expires_in = std::chrono::seconds(static_cast<std::int64_t>(std::floor(exp->value.GetDouble())));
-        } else if (exp->value.IsString()) {
-            try {
-                auto v = std::stoll(exp->value.GetString());
-                if (v > 0) t.expires_in = std::chrono::seconds(v);
-            } catch (const std::exception&) {
-            }
-        }
+        const auto& v = exp->value;
+        if (v.IsInt64())
+            stated = std::min(v.GetInt64(), cap);
+        else if (v.IsNumber())  // a double (1e9, 86400.5) or beyond 64 bits
+            stated =
+                v.GetDouble() >= static_cast<double>(cap) ? cap : static_cast<std::int64_t>(std::floor(v.GetDouble()));
+        else if (v.IsString())
+            stated = core::parse_capped(core::trim({v.GetString(), v.GetStringLength()}), cap);
     }
+    if (stated && *stated > 0) t.expires_in = std::chrono::seconds(*stated);
     t.scopes = split_scopes(str("scope"));
     return t;
 }

@@ -1,10 +1,10 @@
 #include "oura/api/retry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <thread>
 
 #include "oura/api/errors.hpp"
+#include "oura/core/text.hpp"
 
 namespace oura::api {
 
@@ -31,26 +31,25 @@ milliseconds RetryPolicy::delay_for(int attempt, std::mt19937_64& rng) const {
 }
 
 namespace {
-std::optional<std::int64_t> integer(std::optional<std::string_view> text) {
+// A header's value as a count of seconds, capped (see parse_rate_limit); nullopt when absent,
+// negative or not a whole number.
+std::optional<std::int64_t> header_seconds(const http::Headers& headers, std::string_view name, std::int64_t cap) {
+    auto text = headers.get(name);
     if (!text) return std::nullopt;
-    auto s = *text;
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || end != s.data() + s.size() || s.empty() || v < 0) return std::nullopt;
-    return v;
+    return core::parse_capped(core::trim(*text), cap);
 }
 }  // namespace
 
 RateLimitHint parse_rate_limit(const http::Headers& headers, std::chrono::system_clock::time_point now) {
     RateLimitHint hint;
-    if (auto after = integer(headers.get("Retry-After"))) hint.retry_after = seconds(*after);
-    if (auto reset = integer(headers.get("X-RateLimit-Reset"))) {
-        if (*reset < 1'000'000'000)
-            hint.reset_epoch = std::chrono::duration_cast<seconds>(now.time_since_epoch()).count() + *reset;
-        else
-            hint.reset_epoch = *reset;
+    const std::int64_t cap = RateGate::max_pause.count();
+    if (auto after = header_seconds(headers, "Retry-After", cap)) hint.retry_after = seconds(*after);
+    // An epoch far in the future must not overflow anything: read up to 10^12 (year 33658), then
+    // bound the wait it implies like any other.
+    if (auto reset = header_seconds(headers, "X-RateLimit-Reset", 1'000'000'000'000)) {
+        const std::int64_t now_s = std::chrono::duration_cast<seconds>(now.time_since_epoch()).count();
+        std::int64_t wait = *reset < 1'000'000'000 ? *reset : *reset - now_s;
+        hint.reset_epoch = now_s + std::clamp<std::int64_t>(wait, 0, cap);
     }
     return hint;
 }
@@ -61,20 +60,21 @@ RateGate::RateGate(const core::Clock& clock, SleepFunction sleep) : clock_(clock
 
 void RateGate::on_rate_limited(const RateLimitHint& hint) {
     auto now = clock_.now();
-    std::chrono::system_clock::time_point until = now;
-    bool named = false;
-    if (hint.retry_after) {
-        until = std::max(until, now + *hint.retry_after);
-        named = true;
-    }
+    // Every duration is bounded in seconds before it touches a time_point, whose nanosecond ticks
+    // overflow about 292 years out.
+    seconds pause = hint.retry_after || hint.reset_epoch ? seconds(0) : default_pause;
+    if (hint.retry_after) pause = std::max(pause, std::min(*hint.retry_after, seconds(max_pause)));
     if (hint.reset_epoch) {
-        until = std::max(until, std::chrono::system_clock::time_point(seconds(*hint.reset_epoch)));
-        named = true;
+        const std::int64_t now_s = std::chrono::duration_cast<seconds>(now.time_since_epoch()).count();
+        // Subtracting first cannot overflow once both sides are bounded to sensible epochs.
+        auto reset = std::clamp<std::int64_t>(*hint.reset_epoch, now_s, now_s + max_pause.count());
+        pause = std::max(pause, seconds(reset - now_s));
     }
-    if (!named) until = now + default_pause;
-    until = std::min(until, now + max_pause);
+    // "Retry-After: 0" or a reset already past would let every caller retry at once into the
+    // same limit.
+    pause = std::clamp(pause, min_pause, max_pause);
     std::lock_guard lock(mutex_);
-    open_at_ = std::max(open_at_, until);
+    open_at_ = std::max(open_at_, now + pause);
 }
 
 std::chrono::system_clock::time_point RateGate::open_at() const {

@@ -1,16 +1,16 @@
 #include "oura/api/webhook.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
+#include <limits>
 
 #include "oura/api/errors.hpp"
 #include "oura/core/crypto.hpp"
+#include "oura/core/json.hpp"
+#include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 
 namespace oura::api {
@@ -77,18 +77,17 @@ bool verify_signature(std::string_view client_secret, std::string_view timestamp
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_webhook_timestamp(std::string_view timestamp) {
-    while (!timestamp.empty() && timestamp.front() == ' ') timestamp.remove_prefix(1);
-    while (!timestamp.empty() && timestamp.back() == ' ') timestamp.remove_suffix(1);
-    if (timestamp.empty()) return std::nullopt;
-    if (std::all_of(timestamp.begin(), timestamp.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        if (timestamp.size() > 16) return std::nullopt;
-        std::int64_t v = 0;
-        std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), v);
-        if (timestamp.size() >= 13) return std::chrono::system_clock::time_point(std::chrono::milliseconds(v));
-        return std::chrono::system_clock::time_point(std::chrono::seconds(v));
-    }
-    if (auto t = core::parse_datetime(timestamp)) return std::chrono::system_clock::time_point(t->utc);
-    return std::nullopt;
+    using std::chrono::seconds;
+    timestamp = core::trim(timestamp);
+    std::optional<seconds> since_epoch;
+    if (auto v = core::parse_int(timestamp, 0, std::numeric_limits<std::int64_t>::max()))
+        since_epoch =
+            timestamp.size() >= 13 ? std::chrono::duration_cast<seconds>(std::chrono::milliseconds(*v)) : seconds(*v);
+    else if (auto t = core::parse_datetime(timestamp))
+        since_epoch = t->utc.time_since_epoch();
+    // Checked in seconds, before the conversion to the clock's nanosecond ticks could overflow.
+    if (!since_epoch || *since_epoch < seconds(0) || *since_epoch > max_webhook_timestamp) return std::nullopt;
+    return std::chrono::system_clock::time_point(*since_epoch);
 }
 
 bool timestamp_fresh(std::string_view timestamp, std::chrono::system_clock::time_point now,
@@ -137,13 +136,9 @@ std::optional<WebhookEvent> parse_event(std::string_view body) {
 std::optional<std::string> answer_verification(std::string_view expected_token, std::string_view given_token,
                                                std::string_view challenge) {
     if (expected_token.empty() || !core::constant_time_equal(expected_token, given_token)) return std::nullopt;
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("challenge");
-    w.String(challenge.data(), static_cast<rapidjson::SizeType>(challenge.size()));
-    w.EndObject();
-    return std::string(buf.GetString(), buf.GetSize());
+    core::JsonWriter w;
+    w.begin_object().field("challenge", challenge).end_object();
+    return w.take();
 }
 
 namespace {

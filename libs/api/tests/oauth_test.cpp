@@ -47,6 +47,26 @@ TEST_CASE("a token answer is read with its expiry and scopes", "[unit][api]") {
     CHECK(s.scopes.empty());
 }
 
+TEST_CASE("a huge or negative or empty or garbage expires_in is bounded and never overflows", "[unit][api]") {
+    auto expiry = [](const std::string& value) {
+        return parse_token_response(R"({"access_token":"A","refresh_token":"R","expires_in":)" + value + "}")
+            .expires_in;
+    };
+    const auto unstated = std::chrono::seconds(3600);
+    CHECK(expiry("99999999999999999999") == max_token_lifetime);
+    CHECK(expiry(R"("99999999999999999999")") == max_token_lifetime);
+    CHECK(expiry("18446744073709551615") == max_token_lifetime);
+    CHECK(expiry("1e9") == max_token_lifetime);
+    CHECK(expiry(R"("1e9")") == unstated);
+    CHECK(expiry("-1") == unstated);
+    CHECK(expiry(R"("-1")") == unstated);
+    CHECK(expiry("0") == unstated);
+    CHECK(expiry(R"("")") == unstated);
+    CHECK(expiry(R"("a day")") == unstated);
+    CHECK(expiry("null") == unstated);
+    CHECK(expiry("86400.7") == std::chrono::seconds(86400));
+}
+
 TEST_CASE("a token answer without a new refresh token is refused and the message shows no token", "[unit][api]") {
     try {
         parse_token_response(R"({"access_token":"SECRET-ACCESS-TOKEN","expires_in":86400})");

@@ -1,6 +1,8 @@
 #include "oura/api/retry.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "oura/api/errors.hpp"
@@ -103,6 +105,63 @@ TEST_CASE("a 429 that names no time pauses by default, and a later 429 never sho
     gate.on_rate_limited({seconds(1), std::nullopt});
     CHECK(gate.remaining() == RateGate::default_pause);
     gate.on_rate_limited({hours(48), std::nullopt});
+    CHECK(gate.remaining() == RateGate::max_pause);
+}
+
+TEST_CASE("rate-limit headers with huge or negative or fractional or empty or garbage values never overflow",
+          "[unit][api]") {
+    const auto now_s = duration_cast<seconds>(t0.time_since_epoch()).count();
+    struct Case {
+        const char* value;
+        std::optional<seconds> retry_after;        // what parse_rate_limit reads
+        std::optional<std::int64_t> reset_offset;  // reset_epoch − now
+    };
+    const Case cases[] = {
+        {"99999999999999999999", RateGate::max_pause, RateGate::max_pause.count()},
+        {"9223372036854775807", RateGate::max_pause, RateGate::max_pause.count()},
+        {"-1", std::nullopt, std::nullopt},
+        {"1e9", std::nullopt, std::nullopt},
+        {"", std::nullopt, std::nullopt},
+        {"later", std::nullopt, std::nullopt},
+        {"2.5", std::nullopt, std::nullopt},
+    };
+    for (const auto& c : cases) {
+        INFO("header value '" << c.value << "'");
+        http::Headers h;
+        h.set("Retry-After", c.value);
+        h.set("X-RateLimit-Reset", c.value);
+        auto hint = parse_rate_limit(h, t0);
+        CHECK(hint.retry_after == c.retry_after);
+        CHECK((hint.reset_epoch ? std::optional<std::int64_t>(*hint.reset_epoch - now_s) : std::nullopt) ==
+              c.reset_offset);
+
+        ManualClock clock(t0);
+        RateGate gate(clock, [](milliseconds) {});
+        gate.on_rate_limited(hint);
+        // Clamped to an hour, or ignored for the default pause: always a real, bounded wait.
+        CHECK(gate.remaining() == (c.retry_after ? RateGate::max_pause : RateGate::default_pause));
+    }
+}
+
+TEST_CASE("a 429 is never retried at once whatever time it names", "[unit][api]") {
+    for (const char* header : {"Retry-After", "X-RateLimit-Reset"}) {
+        INFO(header);
+        ManualClock clock(t0);
+        RateGate gate(clock, [](milliseconds) {});
+        http::Headers h;
+        h.set(header, "0");
+        gate.on_rate_limited(parse_rate_limit(h, clock.now()));
+        CHECK(gate.remaining() == RateGate::min_pause);
+    }
+    // A reset epoch already past (2001).
+    ManualClock clock(t0);
+    RateGate gate(clock, [](milliseconds) {});
+    http::Headers h;
+    h.set("X-RateLimit-Reset", "1000000000");
+    gate.on_rate_limited(parse_rate_limit(h, clock.now()));
+    CHECK(gate.remaining() == RateGate::min_pause);
+    // Hints built by hand are bounded too.
+    gate.on_rate_limited({seconds::max(), std::numeric_limits<std::int64_t>::max()});
     CHECK(gate.remaining() == RateGate::max_pause);
 }
 

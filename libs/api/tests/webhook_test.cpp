@@ -49,6 +49,21 @@ TEST_CASE("a stale or future timestamp is not fresh", "[unit][api]") {
     CHECK_FALSE(timestamp_fresh("yesterday", at));
 }
 
+TEST_CASE("huge or negative or exponent or empty or garbage webhook timestamps are refused and never overflow",
+          "[unit][api]") {
+    const auto at = system_clock::time_point(seconds(1714550400));
+    for (const char* ts : {"99999999999999999999", "9999999999999999", "-1", "1e9", "", "  ", "soon",
+                           "9999-12-31T23:59:59+00:00", "4102444801"}) {
+        INFO("x-oura-timestamp '" << ts << "'");
+        CHECK_FALSE(parse_webhook_timestamp(ts));
+        CHECK_FALSE(timestamp_fresh(ts, at));
+    }
+    // The documented bound itself, in seconds and in milliseconds, still reads.
+    CHECK(parse_webhook_timestamp("4102444800") == system_clock::time_point(max_webhook_timestamp));
+    CHECK(parse_webhook_timestamp("4102444800000") == system_clock::time_point(max_webhook_timestamp));
+    CHECK(parse_webhook_timestamp(" 1714550400 ") == at);
+}
+
 TEST_CASE("an event is parsed and mapped to its collection", "[unit][api]") {
     auto e = parse_event(body);
     REQUIRE(e);

@@ -1,9 +1,9 @@
 #include "oura/core/cli.hpp"
 
-#include <charconv>
 #include <iostream>
 
 #include "oura/core/config.hpp"
+#include "oura/core/text.hpp"
 
 namespace oura::core {
 
@@ -64,12 +64,11 @@ std::string CommandLine::value_or(std::string_view name, std::string_view fallba
 long long CommandLine::int_or(std::string_view name, long long fallback, long long min, long long max) const {
     auto v = value(name);
     if (!v) return fallback;
-    long long out = 0;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc{} || end != v->data() + v->size() || out < min || out > max)
+    auto out = parse_int(*v, min, max);
+    if (!out)
         throw usage_error("--" + std::string(name) + " must be a whole number from " + std::to_string(min) + " to " +
                           std::to_string(max) + ", got '" + *v + "'");
-    return out;
+    return *out;
 }
 
 std::string CommandLine::help() const {

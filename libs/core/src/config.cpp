@@ -1,11 +1,11 @@
 #include "oura/core/config.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 
 extern char** environ;
@@ -64,12 +64,11 @@ std::string Env::require(std::string_view name) const {
 long long Env::get_int(std::string_view name, long long fallback, long long min, long long max) const {
     auto v = get(name);
     if (!v) return fallback;
-    long long out = 0;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc{} || end != v->data() + v->size() || out < min || out > max)
+    auto out = parse_int(*v, min, max);
+    if (!out)
         throw config_error(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
                            std::to_string(max) + ", got '" + *v + "'");
-    return out;
+    return *out;
 }
 
 bool Env::get_bool(std::string_view name, bool fallback) const {
@@ -140,26 +139,33 @@ bool is_http_url(std::string_view text) {
         if (port.empty()) return false;
     }
     if (host.empty()) return false;
-    if (!port.empty()) {
-        int n = 0;
-        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-        if (ec != std::errc{} || end != port.data() + port.size() || n < 1 || n > 65535) return false;
-    }
+    if (!port.empty() && !parse_int(port, 1, 65535)) return false;
     return true;
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
-    long long n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || n < 0) return std::nullopt;
-    std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    auto digits = text.find_first_not_of("0123456789");
+    if (digits == 0) return std::nullopt;
+    auto unit = digits == std::string_view::npos ? std::string_view{} : text.substr(digits);
     using namespace std::chrono;
-    if (unit.empty() || unit == "s") return duration_cast<milliseconds>(seconds(n));
-    if (unit == "ms") return milliseconds(n);
-    if (unit == "m") return duration_cast<milliseconds>(minutes(n));
-    if (unit == "h") return duration_cast<milliseconds>(hours(n));
-    return std::nullopt;
+    std::int64_t per_unit = 0;  // milliseconds
+    if (unit.empty() || unit == "s")
+        per_unit = 1000;
+    else if (unit == "ms")
+        per_unit = 1;
+    else if (unit == "m")
+        per_unit = 60'000;
+    else if (unit == "h")
+        per_unit = 3'600'000;
+    else
+        return std::nullopt;
+    // A year is longer than any timeout or interval we take; the bound keeps the product far from
+    // overflowing the milliseconds' 64 bits.
+    constexpr std::int64_t max_ms = 366LL * 24 * 3'600'000;
+    auto n = parse_int(text.substr(0, digits), 0, max_ms / per_unit);
+    if (!n) return std::nullopt;
+    return milliseconds(*n * per_unit);
 }
 
 }  // namespace oura::core

@@ -6,10 +6,10 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "oura/core/config.hpp"
+#include "oura/core/text.hpp"
 
 namespace oura::core {
 
@@ -167,26 +167,18 @@ std::optional<std::string> decode_key32(std::string_view text) {
 std::map<int, std::string> parse_versioned_keys(std::string_view text, std::string_view variable) {
     auto fail = [&](const std::string& what) { return config_error(std::string(variable) + ": " + what); };
     std::map<int, std::string> keys;
-    std::size_t entry = 0, pos = 0;
+    std::size_t entry = 0;
     // Commas for one-line values, whitespace and newlines for mounted files.
-    constexpr std::string_view separators = ", \t\r\n";
-    while (pos < text.size()) {
-        auto start = text.find_first_not_of(separators, pos);
-        if (start == std::string_view::npos) break;
-        auto end = std::min(text.find_first_of(separators, start), text.size());
-        auto item = text.substr(start, end - start);
-        pos = end;
+    for (const auto& item : split_list(text, ", \t\r\n")) {
         ++entry;
         auto where = "entry " + std::to_string(entry);
         auto colon = item.find(':');
-        if (colon == std::string_view::npos)
+        if (colon == std::string::npos)
             throw fail(where + " is not VERSION:KEY (e.g. 2:$(openssl rand -base64 32))");
-        auto digits = item.substr(0, colon);
-        int version = 0;
-        auto [end_digits, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-        if (ec != std::errc() || end_digits != digits.data() + digits.size() || version < 1 || version > 1000000)
-            throw fail(where + " has no key version from 1 to 1000000 before ':'");
-        auto key = decode_key32(item.substr(colon + 1));
+        auto parsed = parse_int(std::string_view(item).substr(0, colon), 1, 1000000);
+        if (!parsed) throw fail(where + " has no key version from 1 to 1000000 before ':'");
+        int version = static_cast<int>(*parsed);
+        auto key = decode_key32(std::string_view(item).substr(colon + 1));
         if (!key) throw fail("key version " + std::to_string(version) + " is not 32 bytes as 64 hex digits or base64");
         if (!keys.emplace(version, std::move(*key)).second)
             throw fail("key version " + std::to_string(version) + " is given twice");

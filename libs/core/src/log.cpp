@@ -5,11 +5,11 @@
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 
+#include "oura/core/json.hpp"
 #include "oura/core/time.hpp"
 
 namespace oura::core {
@@ -32,28 +32,6 @@ bool is_secret_field(std::string_view key) {
     for (std::string_view word : {"token", "secret", "password", "authorization", "key", "cookie", "code_verifier"})
         if (lower.find(word) != std::string::npos) return true;
     return false;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    std::array<char, 8> buf{};
-                    std::snprintf(buf.data(), buf.size(), "\\u%04x", c);
-                    out += buf.data();
-                } else {
-                    out.push_back(static_cast<char>(c));
-                }
-        }
-    }
-    out.push_back('"');
 }
 
 std::string redact_url(std::string_view url) {
@@ -82,37 +60,38 @@ void Logger::log(Level level, std::string_view msg, Fields fields) const {
     static constexpr std::array<std::string_view, 4> names{"debug", "info", "warn", "error"};
     std::string line;
     line.reserve(128);
-    line += "{\"ts\":";
-    append_json_string(line, format_utc_millis(std::chrono::system_clock::now()));
-    line += ",\"level\":\"";
-    line += names[static_cast<int>(level)];
-    line += "\",\"service\":";
-    append_json_string(line, service_);
-    line += ",\"msg\":";
-    append_json_string(line, msg);
-    for (const auto& f : fields) {
-        line += ',';
-        append_json_string(line, f.key);
-        line += ':';
-        if (is_secret_field(f.key)) {
-            line += "\"[redacted]\"";
-            continue;
+    {
+        JsonWriter w(line);
+        w.begin_object()
+            .field("ts", format_utc_millis(std::chrono::system_clock::now()))
+            .field("level", names[static_cast<int>(level)])
+            .field("service", service_)
+            .field("msg", msg);
+        for (const auto& f : fields) {
+            w.key(f.key);
+            if (is_secret_field(f.key)) {
+                w.string("[redacted]");
+                continue;
+            }
+            std::visit(
+                [&](const auto& v) {
+                    using T = std::decay_t<decltype(v)>;
+                    if constexpr (std::is_same_v<T, std::string_view>)
+                        w.string(v);
+                    else if constexpr (std::is_same_v<T, bool>)
+                        w.boolean(v);
+                    else if constexpr (std::is_same_v<T, JsonText>)
+                        w.raw(v.json);
+                    else if constexpr (std::is_same_v<T, double>)
+                        w.number(v);  // NaN, inf → null
+                    else
+                        w.integer(v);
+                },
+                f.value);
         }
-        std::visit(
-            [&](const auto& v) {
-                using T = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<T, std::string_view>) append_json_string(line, v);
-                else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
-                else if constexpr (std::is_same_v<T, JsonText>) line += v.json;
-                else if constexpr (std::is_same_v<T, double>) {
-                    std::array<char, 32> buf{};
-                    std::snprintf(buf.data(), buf.size(), "%.6g", v);
-                    line += buf.data();
-                } else line += std::to_string(v);
-            },
-            f.value);
+        w.end_object();
     }
-    line += "}\n";
+    line += '\n';
     std::lock_guard lock(*mutex_);
     *out_ << line << std::flush;
 }

@@ -3,19 +3,21 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <atomic>
-#include <charconv>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <vector>
+
+#include "oura/core/text.hpp"
 
 namespace oura::http {
 
@@ -25,9 +27,15 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
-std::string Url::origin() const {
+std::string Url::authority() const {
     bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-    return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
+    // An IPv6 literal is the one host with a ':' in it; URLs and Host headers bracket it.
+    std::string name = host.find(':') == std::string::npos ? host : "[" + host + "]";
+    return default_port ? name : name + ":" + std::to_string(port);
+}
+
+std::string Url::origin() const {
+    return scheme + "://" + authority();
 }
 
 std::optional<Url> parse_url(std::string_view url) {
@@ -42,19 +50,32 @@ std::optional<Url> parse_url(std::string_view url) {
     out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (!out.target.empty() && out.target[0] == '?') out.target = "/" + out.target;
     if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-        unsigned port = 0;
-        auto p = authority.substr(colon + 1);
-        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-        if (ec != std::errc{} || end != p.data() + p.size() || port == 0 || port > 65535) return std::nullopt;
-        out.port = static_cast<std::uint16_t>(port);
-        out.host = std::string(authority.substr(0, colon));
+    std::string_view host, port;
+    if (authority.front() == '[') {  // IPv6 literal: [::1] or [::1]:8080
+        auto close = authority.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        host = authority.substr(1, close - 1);
+        auto after = authority.substr(close + 1);
+        if (!after.empty() && after.front() != ':') return std::nullopt;
+        if (!after.empty()) port = after.substr(1);
+        boost::system::error_code ec;
+        asio::ip::make_address_v6(std::string(host), ec);
+        if (ec) return std::nullopt;
     } else {
-        out.host = std::string(authority);
-        out.port = out.tls() ? 443 : 80;
+        auto colon = authority.find(':');
+        host = authority.substr(0, colon);
+        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+        if (port.find(':') != std::string_view::npos) return std::nullopt;  // an unbracketed IPv6 address
     }
-    if (out.host.empty()) return std::nullopt;
+    if (host.empty()) return std::nullopt;
+    out.host = std::string(host);
+    if (port.data() == nullptr) {
+        out.port = out.tls() ? 443 : 80;
+    } else {
+        auto n = core::parse_int(port, 1, 65535);
+        if (!n) return std::nullopt;
+        out.port = static_cast<std::uint16_t>(*n);
+    }
     return out;
 }
 
@@ -124,9 +145,15 @@ struct Client::Impl {
     std::unique_ptr<Connection> open(const Url& url) {
         auto c = std::make_unique<Connection>();
         beast::error_code ec;
-        tcp::resolver resolver(c->ioc);
-        auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
-        if (ec) throw transport_error(TransportError::resolve, "cannot resolve " + url.host + ": " + ec.message());
+        tcp::resolver::results_type endpoints;
+        try {
+            endpoints = resolve(*c, url);
+        } catch (const transport_error&) {
+            // A lookup that timed out goes on in Asio's resolver thread, which the io_context's
+            // destructor joins: let a thread of its own wait for that, so this caller returns now.
+            std::thread([doomed = std::move(c)] {}).detach();
+            throw;
+        }
         if (url.tls()) {
             c->secure.emplace(c->ioc, tls);
             auto* native = c->secure->native_handle();
@@ -159,6 +186,37 @@ struct Client::Impl {
         }
         ++opened;
         return c;
+    }
+
+    // The addresses of url.host, within options.resolve_timeout: getaddrinfo has no timeout of its
+    // own, and a DNS server that never answers must not hold the caller.
+    tcp::resolver::results_type resolve(Connection& c, const Url& url) {
+        tcp::resolver resolver(c.ioc);
+        asio::steady_timer deadline(c.ioc);
+        beast::error_code ec;
+        bool timed_out = false;
+        tcp::resolver::results_type results;
+        deadline.expires_after(options.resolve_timeout);
+        deadline.async_wait([&](beast::error_code e) {
+            if (e) return;  // cancelled: the resolve finished first
+            timed_out = true;
+            // Cancelling would wait for getaddrinfo to return; stopping the loop does not. The
+            // pending handler is destroyed, never run, with the io_context.
+            c.ioc.stop();
+        });
+        resolver.async_resolve(url.host, std::to_string(url.port),
+                               [&](beast::error_code e, tcp::resolver::results_type r) {
+                                   ec = e;
+                                   results = std::move(r);
+                                   deadline.cancel();
+                               });
+        c.run();
+        if (timed_out) {
+            throw transport_error(TransportError::resolve, "resolving " + url.host + " took longer than " +
+                                                               std::to_string(options.resolve_timeout.count()) + " ms");
+        }
+        if (ec) throw transport_error(TransportError::resolve, "cannot resolve " + url.host + ": " + ec.message());
+        return results;
     }
 
     // Sends on `c`; returns the response or the error. `got_bytes` tells whether anything came back.
@@ -197,8 +255,7 @@ ClientResponse Client::request(std::string_view method, std::string_view url_tex
 
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), url->target, 11};
     if (req.method() == bhttp::verb::unknown) req.method_string(method);
-    bool default_port = (url->tls() && url->port == 443) || (!url->tls() && url->port == 80);
-    req.set(bhttp::field::host, default_port ? url->host : url->host + ":" + std::to_string(url->port));
+    req.set(bhttp::field::host, url->authority());
     req.set(bhttp::field::user_agent, impl_->options.user_agent);
     for (const auto& [k, v] : headers.fields()) req.set(k, v);
     req.body() = std::string(body);

@@ -148,12 +148,10 @@ std::string join_json_array(const std::vector<std::string>& documents) {
     for (const auto& d : documents) size += d.size() + 1;
     std::string out;
     out.reserve(size);
-    out.push_back('[');
-    for (std::size_t i = 0; i < documents.size(); ++i) {
-        if (i) out.push_back(',');
-        out += documents[i];
-    }
-    out.push_back(']');
+    core::JsonWriter w(out);
+    w.begin_array();
+    for (const auto& d : documents) w.raw(d);  // documents as Oura sent them, already JSON
+    w.end_array();
     return out;
 }
 

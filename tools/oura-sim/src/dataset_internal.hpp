@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "oura/core/json.hpp"
+
 namespace oura::sim::detail {
 
 using Seconds = std::int64_t;  // Unix seconds (UTC) unless a name says local
@@ -201,92 +203,54 @@ enum class IdKind : std::uint64_t {
 std::string make_id(std::uint64_t seed, int user, IdKind kind, std::int64_t epoch_day, int ordinal);
 
 // ---------------------------------------------------------------------------------------------
-// Compact JSON output (our strings never need more than minimal escaping)
+// JSON output: the vocabulary of the generator (fields with a fixed number of decimals, local
+// times, dates) on top of core::JsonWriter, which does the writing.
 
 class JsonWriter {
 public:
-    explicit JsonWriter(std::string& out) : out_(out) {}
+    explicit JsonWriter(std::string& out) : w_(out) {}
     JsonWriter& open() {
-        sep();
-        out_ += '{';
-        comma_ = false;
+        w_.begin_object();
         return *this;
     }
     JsonWriter& close() {
-        out_ += '}';
-        comma_ = true;
+        w_.end_object();
         return *this;
     }
     JsonWriter& open_array() {
-        sep();
-        out_ += '[';
-        comma_ = false;
+        w_.begin_array();
         return *this;
     }
     JsonWriter& close_array() {
-        out_ += ']';
-        comma_ = true;
+        w_.end_array();
         return *this;
     }
     JsonWriter& key(std::string_view k) {
-        sep();
-        out_ += '"';
-        out_ += k;
-        out_ += "\":";
-        comma_ = false;
+        w_.key(k);
         return *this;
     }
     JsonWriter& integer(std::int64_t v) {
-        sep();
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v);
-        out_.append(buf, r.ptr);
-        comma_ = true;
+        w_.integer(v);
         return *this;
     }
-    // A JSON number that always reads as a float ("61.0"), rounded to `decimals`.
+    // A JSON number that always reads as a float ("61.0"), rounded to `decimals` (0 to 6).
     JsonWriter& number(double v, int decimals) {
-        sep();
         static constexpr double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
         double r = std::round(v * scale[decimals]) / scale[decimals];
         if (r == 0) r = 0;  // no "-0.0"
-        char buf[40];
-        auto res = std::to_chars(buf, buf + sizeof buf, r);
-        std::string_view s(buf, static_cast<std::size_t>(res.ptr - buf));
-        out_ += s;
-        if (s.find_first_of(".e") == std::string_view::npos) out_ += ".0";
-        comma_ = true;
+        w_.number(r);       // RapidJSON writes whole doubles as "61.0"
         return *this;
     }
     JsonWriter& boolean(bool v) {
-        sep();
-        out_ += v ? "true" : "false";
-        comma_ = true;
+        w_.boolean(v);
         return *this;
     }
     JsonWriter& null() {
-        sep();
-        out_ += "null";
-        comma_ = true;
+        w_.null();
         return *this;
     }
     JsonWriter& string(std::string_view s) {
-        sep();
-        out_ += '"';
-        for (char c : s) {
-            if (c == '"' || c == '\\') out_ += '\\';
-            if (static_cast<unsigned char>(c) < 0x20) continue;  // never produced; dropped if it were
-            out_ += c;
-        }
-        out_ += '"';
-        comma_ = true;
-        return *this;
-    }
-    // Appends text that is already a JSON value (e.g. a pre-rendered timestamp in quotes).
-    JsonWriter& raw(std::string_view v) {
-        sep();
-        out_ += v;
-        comma_ = true;
+        w_.string(s);
         return *this;
     }
 
@@ -305,30 +269,19 @@ public:
         return v ? str_field(k, *v) : null_field(k);
     }
     JsonWriter& local_time_field(std::string_view k, Seconds utc, int offset) {
-        key(k);
-        sep();
-        out_ += '"';
-        append_local_time(out_, utc, offset);
-        out_ += '"';
-        comma_ = true;
-        return *this;
+        scratch_.clear();
+        append_local_time(scratch_, utc, offset);
+        return str_field(k, scratch_);
     }
     JsonWriter& date_field(std::string_view k, std::int64_t epoch_day) {
-        key(k);
-        sep();
-        out_ += '"';
-        append_date(out_, epoch_day);
-        out_ += '"';
-        comma_ = true;
-        return *this;
+        scratch_.clear();
+        append_date(scratch_, epoch_day);
+        return str_field(k, scratch_);
     }
 
 private:
-    void sep() {
-        if (comma_) out_ += ',';
-    }
-    std::string& out_;
-    bool comma_ = false;
+    core::JsonWriter w_;
+    std::string scratch_;  // reused for formatted times: millions of samples, no allocation each
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -4,13 +4,12 @@
 #include <rapidjson/document.h>
 
 #include "oura/core/json.hpp"
+#include "oura/core/text.hpp"
 #include "sim_app.hpp"
 #include "sim_query.hpp"
 
 namespace oura::sim {
 namespace {
-
-using core::append_json_string;
 
 http::Response detail(int status, std::string_view message) {
     return http::json_response(status, core::error_body(message));
@@ -52,12 +51,7 @@ ScopeSet scopes_from(const rapidjson::Value& v) {
         out |= *bit;
     };
     if (v.IsString()) {
-        std::string_view s(v.GetString(), v.GetStringLength());
-        while (!s.empty()) {
-            auto sp = s.find(' ');
-            if (sp != 0) add(s.substr(0, sp));
-            s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
-        }
+        for (const auto& name : core::split_list({v.GetString(), v.GetStringLength()}, " ")) add(name);
         return out;
     }
     if (!v.IsArray()) throw bad_request("scopes must be a list of scope names");
@@ -82,31 +76,35 @@ bool bool_member(const rapidjson::Value& body, const char* key) {
     return body.IsObject() && body.HasMember(key) && body[key].IsBool() && body[key].GetBool();
 }
 
-std::string counts_json(const std::map<std::string, std::map<std::string, long>>& counts) {
-    std::string out = "{";
-    bool first = true;
+void write_counts(core::JsonWriter& w, const std::map<std::string, std::map<std::string, long>>& counts) {
+    w.begin_object();
     for (const auto& [key, by_outcome] : counts) {
-        if (!first) out += ",";
-        first = false;
-        append_json_string(out, key);
-        out += ":{";
-        bool inner_first = true;
-        for (const auto& [outcome, n] : by_outcome) {
-            if (!inner_first) out += ",";
-            inner_first = false;
-            append_json_string(out, outcome);
-            out += ":" + std::to_string(n);
-        }
-        out += "}";
+        w.key(key).begin_object();
+        for (const auto& [outcome, n] : by_outcome) w.field(outcome, n);
+        w.end_object();
     }
-    return out + "}";
+    w.end_object();
+}
+
+// The control API's one-member answers, such as {"cleared":true}.
+template <typename V>
+std::string one_field(std::string_view name, V value) {
+    core::JsonWriter w;
+    w.begin_object().field(name, value).end_object();
+    return w.take();
 }
 
 }  // namespace
 
 std::string App::stats_json() const {
     std::lock_guard lock(stats_mutex_);
-    return "{\"routes\":" + counts_json(route_counts_) + ",\"grants\":" + counts_json(grant_counts_) + "}";
+    core::JsonWriter w;
+    w.begin_object().key("routes");
+    write_counts(w, route_counts_);
+    w.key("grants");
+    write_counts(w, grant_counts_);
+    w.end_object();
+    return w.take();
 }
 
 int App::publish(const Change& change) {
@@ -152,21 +150,20 @@ http::Response App::control(const http::Request& request) try {
         return *u;
     };
 
-    if (is({"health"}) && m == "GET") return http::json_response(200, "{\"status\":\"ok\"}");
+    if (is({"health"}) && m == "GET") return http::json_response(200, one_field("status", "ok"));
 
     if (is({"users"}) && m == "GET") {
-        std::string out = "[";
-        for (const auto& u : store_.users()) {
-            if (out.size() > 1) out += ",";
-            out += "{\"user_id\":";
-            append_json_string(out, u.oura_user_id);
-            out += ",\"index\":" + std::to_string(u.index) + ",\"email\":";
-            append_json_string(out, u.email);
-            out += ",\"scopes\":";
-            append_json_string(out, format_scopes(oauth_.user_scopes(u.index)));
-            out += "}";
-        }
-        return http::json_response(200, out + "]");
+        core::JsonWriter w;
+        w.begin_array();
+        for (const auto& u : store_.users())
+            w.begin_object()
+                .field("user_id", u.oura_user_id)
+                .field("index", u.index)
+                .field("email", u.email)
+                .field("scopes", format_scopes(oauth_.user_scopes(u.index)))
+                .end_object();
+        w.end_array();
+        return http::json_response(200, w.take());
     }
 
     if (is({"users", "*", "token"}) && m == "POST") {
@@ -178,15 +175,16 @@ http::Response App::control(const http::Request& request) try {
         if (body.IsObject() && body.HasMember("expires_in"))
             expires = std::chrono::seconds(int_member(body, "expires_in", 0, 0, 10LL * 365 * 86400));
         auto t = oauth_.mint(user, scopes, expires);
-        std::string out = "{\"access_token\":";
-        append_json_string(out, t.access_token);
-        out += ",\"refresh_token\":";
-        append_json_string(out, t.refresh_token);
-        out += ",\"expires_in\":" + std::to_string(t.expires_in) + ",\"token_type\":\"bearer\",\"user_id\":";
-        append_json_string(out, store_.user(user).oura_user_id);
-        out += ",\"scope\":";
-        append_json_string(out, format_scopes(t.scopes));
-        return http::json_response(200, out + "}");
+        core::JsonWriter w;
+        w.begin_object()
+            .field("access_token", t.access_token)
+            .field("refresh_token", t.refresh_token)
+            .field("expires_in", t.expires_in)
+            .field("token_type", "bearer")
+            .field("user_id", store_.user(user).oura_user_id)
+            .field("scope", format_scopes(t.scopes))
+            .end_object();
+        return http::json_response(200, w.take());
     }
 
     if (is({"users", "*", "scopes"}) && (m == "POST" || m == "PUT")) {
@@ -195,11 +193,12 @@ http::Response App::control(const http::Request& request) try {
         const rapidjson::Value* list = &body;
         if (body.IsObject() && body.HasMember("scopes")) list = &body["scopes"];
         oauth_.set_user_scopes(user, scopes_from(*list));
-        std::string out = "{\"user_id\":";
-        append_json_string(out, store_.user(user).oura_user_id);
-        out += ",\"scopes\":";
-        append_json_string(out, format_scopes(oauth_.user_scopes(user)));
-        return http::json_response(200, out + "}");
+        core::JsonWriter w;
+        w.begin_object()
+            .field("user_id", store_.user(user).oura_user_id)
+            .field("scopes", format_scopes(oauth_.user_scopes(user)))
+            .end_object();
+        return http::json_response(200, w.take());
     }
 
     if (is({"truth", "*", "*"}) && m == "GET") {
@@ -214,7 +213,7 @@ http::Response App::control(const http::Request& request) try {
             std::lock_guard lock(stats_mutex_);
             route_counts_.clear();
             grant_counts_.clear();
-            return http::json_response(200, "{\"cleared\":true}");
+            return http::json_response(200, one_field("cleared", true));
         }
     }
 
@@ -222,13 +221,17 @@ http::Response App::control(const http::Request& request) try {
         auto body = body_json(request);
         reset(bool_member(body, "tokens"), bool_member(body, "subscriptions"));
         log_.info("simulator reset");
-        return http::json_response(200, "{\"today\":\"" + core::format_date(store_.today()) + "\"}");
+        return http::json_response(200, one_field("today", core::format_date(store_.today())));
     }
 
     if (is({"clock"}) && m == "GET") {
-        std::string out = "{\"today\":\"" + core::format_date(store_.today()) + "\",\"now\":\"" +
-                          core::format_utc(clock_.now()) + "\",\"now_unix\":" + std::to_string(clock_.now_unix()) + "}";
-        return http::json_response(200, out);
+        core::JsonWriter w;
+        w.begin_object()
+            .field("today", core::format_date(store_.today()))
+            .field("now", core::format_utc(clock_.now()))
+            .field("now_unix", clock_.now_unix())
+            .end_object();
+        return http::json_response(200, w.take());
     }
 
     if (is({"advance"}) && m == "POST") {
@@ -247,10 +250,14 @@ http::Response App::control(const http::Request& request) try {
         log_.info("clock advanced", {{"seconds", static_cast<std::int64_t>(step.count())},
                                      {"documents", created.size()},
                                      {"deliveries", queued}});
-        return http::json_response(200, "{\"today\":\"" + core::format_date(store_.today()) + "\",\"now\":\"" +
-                                            core::format_utc(clock_.now()) +
-                                            "\",\"documents_created\":" + std::to_string(created.size()) +
-                                            ",\"deliveries_queued\":" + std::to_string(queued) + "}");
+        core::JsonWriter w;
+        w.begin_object()
+            .field("today", core::format_date(store_.today()))
+            .field("now", core::format_utc(clock_.now()))
+            .field("documents_created", created.size())
+            .field("deliveries_queued", queued)
+            .end_object();
+        return http::json_response(200, w.take());
     }
 
     if (seg.size() >= 3 && seg[0] == "documents" && m == "POST") {
@@ -265,11 +272,9 @@ http::Response App::control(const http::Request& request) try {
                 return detail(422, e.what());
             }
             publish(c);
-            std::string out = "{\"id\":";
-            append_json_string(out, c.document_id);
-            out += ",\"operation\":";
-            append_json_string(out, c.operation);
-            return http::json_response(201, out + "}");
+            core::JsonWriter w;
+            w.begin_object().field("id", c.document_id).field("operation", c.operation).end_object();
+            return http::json_response(201, w.take());
         }
         if (seg.size() == 5 && seg[4] == "revise") {
             auto body = body_json(request);
@@ -283,9 +288,7 @@ http::Response App::control(const http::Request& request) try {
         if (seg.size() == 5 && seg[4] == "delete") {
             if (!store_.remove(user, info->name, seg[3])) return detail(404, "Document not found.");
             publish({user, std::string(info->name), seg[3], "delete"});
-            std::string out = "{\"deleted\":";
-            append_json_string(out, seg[3]);
-            return http::json_response(200, out + "}");
+            return http::json_response(200, one_field("deleted", seg[3]));
         }
     }
 
@@ -307,35 +310,34 @@ http::Response App::control(const http::Request& request) try {
         } else if (m != "GET") {
             return detail(405, "Method Not Allowed");
         }
-        std::string out = "[";
-        for (const auto& r : faults_.rules()) {
-            if (out.size() > 1) out += ",";
-            out += fault_to_json(r);
-        }
-        return http::json_response(200, out + "]");
+        core::JsonWriter w;
+        w.begin_array();
+        for (const auto& r : faults_.rules()) w.raw(fault_to_json(r));
+        w.end_array();
+        return http::json_response(200, w.take());
     }
 
     if (is({"tokens", "expire"}) && m == "POST") {
         auto body = body_json(request);
         if (body.IsObject() && body.HasMember("access_token") && body["access_token"].IsString()) {
             if (!oauth_.expire(body["access_token"].GetString())) return detail(404, "Unknown access token.");
-            return http::json_response(200, "{\"expired\":1}");
+            return http::json_response(200, one_field("expired", 1));
         }
         oauth_.expire_all();
-        return http::json_response(200, "{\"expired\":\"all\"}");
+        return http::json_response(200, one_field("expired", "all"));
     }
 
     if (is({"oauth", "deny"}) && m == "POST") {
         auto body = body_json(request);
         oauth_.deny_next(static_cast<int>(int_member(body, "count", 1, 1, 1000000)));
-        return http::json_response(200, "{\"deny\":true}");
+        return http::json_response(200, one_field("deny", true));
     }
 
     if (is({"deliveries"})) {
         if (m == "GET") return http::json_response(200, webhooks_.deliveries_json());
         if (m == "DELETE") {
             webhooks_.clear_deliveries();
-            return http::json_response(200, "{\"cleared\":true}");
+            return http::json_response(200, one_field("cleared", true));
         }
     }
 
@@ -345,9 +347,9 @@ http::Response App::control(const http::Request& request) try {
         auto body = body_json(request);
         auto timeout = std::chrono::milliseconds(int_member(body, "timeout_ms", 30000, 0, 600000));
         bool flushed = webhooks_.flush(timeout);
-        return http::json_response(flushed ? 200 : 504, std::string("{\"flushed\":") + (flushed ? "true" : "false") +
-                                                            ",\"pending\":" + std::to_string(webhooks_.pending()) +
-                                                            "}");
+        core::JsonWriter w;
+        w.begin_object().field("flushed", flushed).field("pending", webhooks_.pending()).end_object();
+        return http::json_response(flushed ? 200 : 504, w.take());
     }
 
     return detail(404, "Not Found");

@@ -1,21 +1,21 @@
 #include "sim_faults.hpp"
 
-#include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "oura/core/json.hpp"
 #include "oura/core/log.hpp"
+#include "oura/core/text.hpp"
 
 namespace oura::sim {
 namespace {
 
 long to_long(std::string_view key, std::string_view v) {
-    long out = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec != std::errc{} || end != v.data() + v.size() || out < 0)
+    auto out = core::parse_int(v, 0, std::numeric_limits<long>::max());
+    if (!out)
         throw std::invalid_argument(std::string(key) + " must be a whole number >= 0, got '" + std::string(v) + "'");
-    return out;
+    return static_cast<long>(*out);
 }
 
 double to_probability(std::string_view v) {
@@ -90,15 +90,10 @@ FaultRule parse_fault_spec(std::string_view spec) {
     FaultRule rule;
     rule.kind = *kind;
     auto rest = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto part = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        if (part.empty()) continue;
+    for (const auto& part : core::split_list(rest)) {
         auto eq = part.find('=');
-        if (eq == std::string_view::npos)
-            throw std::invalid_argument("fault setting '" + std::string(part) + "' is not key=value");
-        apply(rule, part.substr(0, eq), part.substr(eq + 1));
+        if (eq == std::string_view::npos) throw std::invalid_argument("fault setting '" + part + "' is not key=value");
+        apply(rule, std::string_view(part).substr(0, eq), std::string_view(part).substr(eq + 1));
     }
     return rule;
 }
@@ -145,20 +140,21 @@ FaultRule fault_from_json(const rapidjson::Value& v) {
 }
 
 std::string fault_to_json(const FaultRule& rule) {
-    std::string out = "{\"route\":";
-    core::append_json_string(out, rule.route);
-    out += ",\"kind\":";
-    core::append_json_string(out, to_string(rule.kind));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", rule.probability);
-    out += ",\"probability\":" + std::string(buf);
-    out += ",\"count\":" + (rule.count ? std::to_string(*rule.count) : std::string("null"));
-    out += ",\"latency_ms\":" + std::to_string(rule.latency.count());
-    out += ",\"retry_after\":" + std::to_string(rule.retry_after);
-    out += ",\"tier\":";
-    core::append_json_string(out, rule.tier);
-    out += "}";
-    return out;
+    core::JsonWriter w;
+    w.begin_object()
+        .field("route", rule.route)
+        .field("kind", to_string(rule.kind))
+        .field("probability", rule.probability);
+    w.key("count");
+    if (rule.count)
+        w.integer(*rule.count);
+    else
+        w.null();
+    w.field("latency_ms", rule.latency.count())
+        .field("retry_after", rule.retry_after)
+        .field("tier", rule.tier)
+        .end_object();
+    return w.take();
 }
 
 bool route_matches(std::string_view pattern, std::string_view path) {
@@ -211,14 +207,11 @@ std::optional<FaultRule> FaultInjector::decide(std::string_view path) {
 std::optional<RateLimit> parse_rate_limit(std::string_view text) {
     auto slash = text.find('/');
     if (slash == std::string_view::npos) return std::nullopt;
-    long n = 0, w = 0;
-    auto a = text.substr(0, slash), b = text.substr(slash + 1);
-    auto [ea, eca] = std::from_chars(a.data(), a.data() + a.size(), n);
-    auto [eb, ecb] = std::from_chars(b.data(), b.data() + b.size(), w);
-    if (eca != std::errc{} || ecb != std::errc{} || ea != a.data() + a.size() || eb != b.data() + b.size() || n <= 0 ||
-        w <= 0)
-        return std::nullopt;
-    return RateLimit{n, std::chrono::seconds(w)};
+    // A window beyond a day is no rate limit anyone tests; the bound keeps the arithmetic small.
+    auto n = core::parse_int(text.substr(0, slash), 1, std::numeric_limits<long>::max());
+    auto w = core::parse_int(text.substr(slash + 1), 1, 86400);
+    if (!n || !w) return std::nullopt;
+    return RateLimit{static_cast<long>(*n), std::chrono::seconds(*w)};
 }
 
 RateLimiter::RateLimiter(std::optional<RateLimit> per_token, std::optional<RateLimit> per_app)

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "oura/core/crypto.hpp"
+#include "oura/core/json.hpp"
 #include "oura/core/log.hpp"
 #include "oura/http/message.hpp"
 
@@ -14,12 +15,9 @@ std::string new_secret() {
 }
 
 std::string oauth_error(std::string_view error, std::string_view description) {
-    std::string out = "{\"error\":";
-    core::append_json_string(out, error);
-    out += ",\"error_description\":";
-    core::append_json_string(out, description);
-    out += "}";
-    return out;
+    core::JsonWriter w;
+    w.begin_object().field("error", error).field("error_description", description).end_object();
+    return w.take();
 }
 
 // Bounds memory when a long benchmark mints tokens: expired tokens are forgotten, not kept forever.
@@ -148,14 +146,15 @@ GrantResult OAuthServer::token(const Params& form, std::optional<std::string_vie
     } else {
         return fail(400, "unsupported_grant_type", "Only authorization_code and refresh_token are supported.");
     }
-    std::string body = "{\"access_token\":";
-    core::append_json_string(body, issued.access_token);
-    body += ",\"token_type\":\"bearer\",\"expires_in\":" + std::to_string(issued.expires_in) + ",\"refresh_token\":";
-    core::append_json_string(body, issued.refresh_token);
-    body += ",\"scope\":";
-    core::append_json_string(body, format_scopes(issued.scopes));
-    body += "}";
-    out.body = std::move(body);
+    core::JsonWriter body;
+    body.begin_object()
+        .field("access_token", issued.access_token)
+        .field("token_type", "bearer")
+        .field("expires_in", issued.expires_in)
+        .field("refresh_token", issued.refresh_token)
+        .field("scope", format_scopes(issued.scopes))
+        .end_object();
+    out.body = body.take();
     return out;
 }
 

@@ -1,21 +1,18 @@
 #include "sim_query.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "oura/core/crypto.hpp"
+#include "oura/core/json.hpp"
 #include "oura/core/log.hpp"
+#include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 #include "oura/http/message.hpp"
 
 namespace oura::sim {
 namespace {
-
-using core::append_json_string;
 
 std::optional<std::string> date_part(std::string_view value) {
     if (core::parse_date(value)) return std::string(value);
@@ -53,22 +50,15 @@ std::optional<std::string> first_param(const Params& params, std::string_view ke
 
 std::string validation_error(std::string_view where, std::string_view name, std::string_view type, std::string_view msg,
                              std::optional<std::string_view> input) {
-    std::string out = "{\"detail\":[{\"type\":";
-    append_json_string(out, type);
-    out += ",\"loc\":[";
-    append_json_string(out, where);
-    if (!name.empty()) {
-        out += ",";
-        append_json_string(out, name);
-    }
-    out += "],\"msg\":";
-    append_json_string(out, msg);
-    if (input) {
-        out += ",\"input\":";
-        append_json_string(out, *input);
-    }
-    out += "}]}";
-    return out;
+    core::JsonWriter w;
+    w.begin_object().key("detail").begin_array();
+    w.begin_object().field("type", type).key("loc").begin_array().string(where);
+    if (!name.empty()) w.string(name);
+    w.end_array().field("msg", msg);
+    if (input) w.field("input", *input);
+    w.end_object();
+    w.end_array().end_object();
+    return w.take();
 }
 
 std::variant<DateWindow, ApiError> parse_date_window(const Params& params, std::chrono::sys_days today) {
@@ -112,8 +102,7 @@ std::variant<TimeWindow, ApiError> parse_time_window(const Params& params, std::
     if (w.start > w.end)
         return ApiError{422, validation_error("query", "start_datetime", "value_error",
                                               "Start datetime must be before end datetime")};
-    if (w.end - w.start > max_datetime_window_seconds)
-        return ApiError{400, "{\"detail\":\"" + std::string(datetime_window_too_long) + "\"}"};
+    if (w.end - w.start > max_datetime_window_seconds) return ApiError{400, core::error_body(datetime_window_too_long)};
     return w;
 }
 
@@ -154,24 +143,16 @@ std::optional<std::size_t> decode_page_token(std::string_view token, std::string
     auto dot = plain->find('.');
     if (dot == std::string::npos || dot == 0) return std::nullopt;
     if (!core::constant_time_equal(std::string_view(*plain).substr(dot + 1), fingerprint)) return std::nullopt;
-    std::size_t offset = 0;
-    auto [end, ec] = std::from_chars(plain->data(), plain->data() + dot, offset);
-    if (ec != std::errc{} || end != plain->data() + dot) return std::nullopt;
-    return offset;
+    auto offset = core::parse_int(std::string_view(*plain).substr(0, dot), 0, std::numeric_limits<std::int64_t>::max());
+    if (!offset) return std::nullopt;
+    return static_cast<std::size_t>(*offset);
 }
 
 std::vector<std::string> parse_fields(std::optional<std::string_view> text) {
     std::vector<std::string> out;
     if (!text) return out;
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto word = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
-        while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
-        if (!word.empty() && std::find(out.begin(), out.end(), word) == out.end()) out.emplace_back(word);
-    }
+    for (auto& word : core::split_list(*text))
+        if (std::find(out.begin(), out.end(), word) == out.end()) out.push_back(std::move(word));
     return out;
 }
 
@@ -179,18 +160,15 @@ std::string project_fields(std::string_view item_json, const std::vector<std::st
     rapidjson::Document doc;
     doc.Parse(item_json.data(), item_json.size());
     if (doc.HasParseError() || !doc.IsObject()) return std::string(item_json);
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-    writer.StartObject();
-    for (auto& m : doc.GetObject()) {
-        std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    for (auto it = doc.MemberBegin(); it != doc.MemberEnd();) {
+        std::string_view name(it->name.GetString(), it->name.GetStringLength());
         bool always = name == "id" || name == "day" || name == "timestamp";
-        if (!always && std::find(fields.begin(), fields.end(), name) == fields.end()) continue;
-        writer.Key(m.name.GetString(), m.name.GetStringLength());
-        m.value.Accept(writer);
+        if (always || std::find(fields.begin(), fields.end(), name) != fields.end())
+            ++it;
+        else
+            it = doc.EraseMember(it);  // EraseMember keeps the order of the rest
     }
-    writer.EndObject();
-    return std::string(buf.GetString(), buf.GetSize());
+    return core::to_json(doc);
 }
 
 std::string build_envelope(std::span<const Document> items, const std::optional<std::string>& next_token,
@@ -199,22 +177,16 @@ std::string build_envelope(std::span<const Document> items, const std::optional<
     std::size_t size = 40;
     for (const auto& d : items) size += d.json.size() + 1;
     out.reserve(size);
-    out += "{\"data\":[";
-    bool first = true;
-    for (const auto& d : items) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (fields.empty())
-            out += d.json;
-        else
-            out += project_fields(d.json, fields);
-    }
-    out += "],\"next_token\":";
+    core::JsonWriter w(out);
+    w.begin_object().key("data").begin_array();
+    // Stored documents are JSON already (the store wrote or checked them): copied, not re-parsed.
+    for (const auto& d : items) w.raw(fields.empty() ? d.json : project_fields(d.json, fields));
+    w.end_array().key("next_token");
     if (next_token)
-        append_json_string(out, *next_token);
+        w.string(*next_token);
     else
-        out += "null";
-    out += "}";
+        w.null();
+    w.end_object();
     return out;
 }
 

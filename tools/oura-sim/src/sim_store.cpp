@@ -1,11 +1,7 @@
 #include "sim_store.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +11,7 @@
 #include <thread>
 
 #include "oura/core/json.hpp"
+#include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 
 namespace oura::sim {
@@ -329,7 +326,9 @@ void Store::load_fixtures() {
         UserData u;
         std::string name = dir.filename().string();
         u.profile.oura_user_id = name;
-        u.profile.personal_info_json = "{\"id\":\"" + name + "\"}";
+        core::JsonWriter profile;
+        profile.begin_object().field("id", name).end_object();  // a folder name may hold any character
+        u.profile.personal_info_json = profile.take();
         std::vector<fs::path> files;
         for (const auto& e : fs::directory_iterator(dir))
             if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
@@ -387,11 +386,8 @@ std::optional<int> Store::find_user(std::string_view id_or_index) const {
     std::shared_lock lock(mutex_);
     for (std::size_t i = 0; i < users_.size(); ++i)
         if (users_[i].profile.oura_user_id == id_or_index) return static_cast<int>(i);
-    int index = -1;
-    auto [end, ec] = std::from_chars(id_or_index.data(), id_or_index.data() + id_or_index.size(), index);
-    if (ec == std::errc{} && end == id_or_index.data() + id_or_index.size() && index >= 0 &&
-        static_cast<std::size_t>(index) < users_.size())
-        return index;
+    if (auto index = core::parse_int(id_or_index, 0, static_cast<std::int64_t>(users_.size()) - 1))
+        return static_cast<int>(*index);
     return std::nullopt;
 }
 
@@ -444,22 +440,22 @@ std::optional<std::string> Store::document(int user, std::string_view resource, 
 }
 
 std::string Store::truth(int user, std::string_view resource, std::int64_t now) const {
-    if (resource == "personal_info") return "{\"data\":[" + personal_info(user) + "]}";
     std::string out;
-    read(user, resource, [&](std::span<const Document> docs) {
-        std::size_t size = 16;
-        for (const auto& d : docs) size += d.json.size() + 1;
-        out.reserve(size);
-        out = "{\"data\":[";
-        bool first = true;
-        for (const auto& d : docs) {
-            if (d.visible_at > now) continue;
-            if (!first) out.push_back(',');
-            first = false;
-            out += d.json;
-        }
-        out += "]}";
-    });
+    core::JsonWriter w(out);
+    w.begin_object().key("data").begin_array();
+    // Stored documents are JSON already (generated or checked on the way in): copied as they are.
+    if (resource == "personal_info") {
+        w.raw(personal_info(user));
+    } else {
+        read(user, resource, [&](std::span<const Document> docs) {
+            std::size_t size = 16;
+            for (const auto& d : docs) size += d.json.size() + 1;
+            out.reserve(size);
+            for (const auto& d : docs)
+                if (d.visible_at <= now) w.raw(d.json);
+        });
+    }
+    w.end_array().end_object();
     return out;
 }
 

@@ -14,8 +14,6 @@
 namespace oura::sim {
 namespace {
 
-using core::append_json_string;
-
 constexpr std::string_view api_prefix = "/v2/webhook/subscription";
 
 http::Response detail(int status, std::string_view message) {
@@ -40,34 +38,27 @@ bool in_enum(const std::string_view (&values)[N], std::string_view v) {
 // Collects pydantic-style body errors: {"detail":[…]}.
 class BodyErrors {
 public:
+    BodyErrors() { out_.begin_object().key("detail").begin_array(); }
     void add(std::string_view type, std::string_view field, std::string_view msg,
              std::optional<std::string_view> input = std::nullopt, std::string_view expected = {}) {
-        if (!items_.empty()) items_ += ",";
-        items_ += "{\"type\":";
-        append_json_string(items_, type);
-        items_ += ",\"loc\":[\"body\"";
-        if (!field.empty()) {
-            items_ += ",";
-            append_json_string(items_, field);
-        }
-        items_ += "],\"msg\":";
-        append_json_string(items_, msg);
-        if (input) {
-            items_ += ",\"input\":";
-            append_json_string(items_, *input);
-        }
-        if (!expected.empty()) {
-            items_ += ",\"ctx\":{\"expected\":";
-            append_json_string(items_, expected);
-            items_ += "}";
-        }
-        items_ += "}";
+        ++count_;
+        out_.begin_object().field("type", type).key("loc").begin_array().string("body");
+        if (!field.empty()) out_.string(field);
+        out_.end_array().field("msg", msg);
+        if (input) out_.field("input", *input);
+        if (!expected.empty()) out_.key("ctx").begin_object().field("expected", expected).end_object();
+        out_.end_object();
     }
-    bool any() const { return !items_.empty(); }
-    http::Response response() const { return http::json_response(422, "{\"detail\":[" + items_ + "]}"); }
+    bool any() const { return count_ > 0; }
+    // Once: it closes the document.
+    http::Response response() {
+        out_.end_array().end_object();
+        return http::json_response(422, out_.take());
+    }
 
 private:
-    std::string items_;
+    core::JsonWriter out_;
+    int count_ = 0;
 };
 
 // Reads one string member; records "missing" (when required) or "string_type" errors.
@@ -153,18 +144,15 @@ std::string webhook_signature(std::string_view client_secret, std::string_view t
 
 std::string webhook_event_body(std::string_view event_type, std::string_view data_type, std::string_view object_id,
                                std::string_view event_time, std::string_view user_id) {
-    std::string out = "{\"event_type\":";
-    append_json_string(out, event_type);
-    out += ",\"data_type\":";
-    append_json_string(out, data_type);
-    out += ",\"object_id\":";
-    append_json_string(out, object_id);
-    out += ",\"event_time\":";
-    append_json_string(out, event_time);
-    out += ",\"user_id\":";
-    append_json_string(out, user_id);
-    out += "}";
-    return out;
+    core::JsonWriter w;
+    w.begin_object()
+        .field("event_type", event_type)
+        .field("data_type", data_type)
+        .field("object_id", object_id)
+        .field("event_time", event_time)
+        .field("user_id", user_id)
+        .end_object();
+    return w.take();
 }
 
 std::chrono::milliseconds retry_delay(std::chrono::milliseconds base, int attempt) {
@@ -181,19 +169,28 @@ bool handshake_answer_ok(int status, std::string_view body, std::string_view cha
     return got && *got == challenge;
 }
 
+void write_subscription(core::JsonWriter& w, const Subscription& s) {
+    w.begin_object()
+        .field("id", s.id)
+        .field("callback_url", s.callback_url)
+        .field("event_type", s.event_type)
+        .field("data_type", s.data_type)
+        .field("expiration_time", core::format_utc(s.expiration))
+        .end_object();
+}
+
 std::string subscription_json(const Subscription& s) {
-    std::string out = "{\"id\":";
-    append_json_string(out, s.id);
-    out += ",\"callback_url\":";
-    append_json_string(out, s.callback_url);
-    out += ",\"event_type\":";
-    append_json_string(out, s.event_type);
-    out += ",\"data_type\":";
-    append_json_string(out, s.data_type);
-    out += ",\"expiration_time\":";
-    append_json_string(out, core::format_utc(s.expiration));
-    out += "}";
-    return out;
+    core::JsonWriter w;
+    write_subscription(w, s);
+    return w.take();
+}
+
+std::string subscription_list_json(const std::vector<Subscription>& list) {
+    core::JsonWriter w;
+    w.begin_array();
+    for (const auto& s : list) write_subscription(w, s);
+    w.end_array();
+    return w.take();
 }
 
 std::string new_uuid4() {
@@ -243,12 +240,7 @@ http::Response Webhooks::handle(const http::Request& request) {
     if (rest.empty() || rest == "/") {
         if (request.method == "GET") {
             std::lock_guard lock(mutex_);
-            std::string out = "[";
-            for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
-                if (i) out += ",";
-                out += subscription_json(subscriptions_[i]);
-            }
-            return http::json_response(200, out + "]");
+            return http::json_response(200, subscription_list_json(subscriptions_));
         }
         if (request.method == "POST") return create(request);
         return detail(405, "Method Not Allowed");
@@ -454,35 +446,28 @@ std::size_t Webhooks::pending() const {
 
 std::string Webhooks::subscriptions_json() const {
     std::lock_guard lock(mutex_);
-    std::string out = "[";
-    for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
-        if (i) out += ",";
-        out += subscription_json(subscriptions_[i]);
-    }
-    return out + "]";
+    return subscription_list_json(subscriptions_);
 }
 
 std::string Webhooks::deliveries_json() const {
     std::lock_guard lock(mutex_);
-    std::string out = "[";
-    bool first = true;
+    core::JsonWriter w;
+    w.begin_array();
     for (const auto& r : log_records_) {
-        if (!first) out += ",";
-        first = false;
-        out += "{\"subscription_id\":";
-        append_json_string(out, r.subscription_id);
-        out += ",\"callback_url\":";
-        append_json_string(out, r.callback_url);
-        out += ",\"attempt\":" + std::to_string(r.attempt) + ",\"status\":" + std::to_string(r.status);
-        out += ",\"error\":";
-        append_json_string(out, r.error);
-        out += ",\"outcome\":";
-        append_json_string(out, r.outcome);
-        out += ",\"at\":";
-        append_json_string(out, r.at);
-        out += ",\"event\":" + r.body + "}";
+        w.begin_object()
+            .field("subscription_id", r.subscription_id)
+            .field("callback_url", r.callback_url)
+            .field("attempt", r.attempt)
+            .field("status", r.status)
+            .field("error", r.error)
+            .field("outcome", r.outcome)
+            .field("at", r.at)
+            .key("event")
+            .raw(r.body)  // the delivery body, written by webhook_event_body
+            .end_object();
     }
-    return out + "]";
+    w.end_array();
+    return w.take();
 }
 
 void Webhooks::clear_deliveries() {

@@ -31,11 +31,16 @@ std::string authorize_url(std::string_view auth_base_url, std::string_view clien
                           const std::vector<std::string>& scopes, std::string_view state,
                           std::string_view code_challenge);
 
+// Oura documents access tokens as living "typically 24 hours" (elsewhere "30 days"); a longer
+// expires_in is read as this, so a garbage value cannot postpone the refresh for years.
+inline constexpr std::chrono::seconds max_token_lifetime{30 * 86400};
+
 struct TokenSet {
     std::string access_token;
     std::string refresh_token;
     std::string token_type;             // "bearer"
     std::chrono::seconds expires_in{};  // as Oura says (often 86400); 3600 when it says nothing
+                                        // or nonsense; at most max_token_lifetime
     std::vector<std::string> scopes;    // granted scopes when the answer names them, else empty
 };
 

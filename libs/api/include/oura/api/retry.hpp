@@ -36,8 +36,10 @@ struct RateLimitHint {
     std::optional<std::chrono::seconds> retry_after;  // Retry-After (integer seconds)
     std::optional<std::int64_t> reset_epoch;          // X-RateLimit-Reset (Unix seconds)
 };
-// Reads Retry-After and X-RateLimit-Reset; malformed or negative values are ignored. A reset
-// value below 10^9 cannot be an epoch after 2001 and is read as seconds from now.
+// Reads Retry-After and X-RateLimit-Reset; malformed, negative or fractional values are ignored
+// (the gate then pauses default_pause). A reset value below 10^9 cannot be an epoch after 2001 and
+// is read as seconds from now. Both are bounded to RateGate::max_pause from `now`: a huge value
+// pauses an hour, never overflows a duration.
 RateLimitHint parse_rate_limit(const http::Headers& headers, std::chrono::system_clock::time_point now);
 
 // Oura limits per token and per application; a 429 seen by any caller closes the gate for all
@@ -46,13 +48,16 @@ class RateGate {
 public:
     // A 429 that names no time closes the gate this long.
     static constexpr std::chrono::seconds default_pause{30};
-    // Longer requests are taken as garbage and shortened to this.
+    // Longer requests are taken as garbage and shortened to this (docs/configuration.md).
     static constexpr std::chrono::seconds max_pause{3600};
+    // Shorter requests (Retry-After: 0, a reset already past) are lengthened to this, so a 429
+    // is never retried at once.
+    static constexpr std::chrono::seconds min_pause{1};
 
     RateGate(const core::Clock& clock, SleepFunction sleep);
 
-    // Closes the gate until the later of now + retry_after and reset_epoch (never earlier than it
-    // already was).
+    // Closes the gate until the later of now + retry_after and reset_epoch, bounded to
+    // [now + min_pause, now + max_pause] (never earlier than it already was).
     void on_rate_limited(const RateLimitHint& hint);
     std::chrono::system_clock::time_point open_at() const;
     std::chrono::milliseconds remaining() const;  // zero when open

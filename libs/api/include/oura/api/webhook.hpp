@@ -18,8 +18,13 @@ namespace oura::api {
 bool verify_signature(std::string_view client_secret, std::string_view timestamp, std::string_view raw_body,
                       std::string_view signature);
 
+// The latest x-oura-timestamp taken: 2100-01-01T00:00:00Z. A later one is refused, as are
+// negative ones: a signed timestamp that far out is an attack or a bug, and converting it to
+// the clock's nanoseconds would overflow (beyond 2262).
+inline constexpr std::chrono::seconds max_webhook_timestamp{4'102'444'800};
+
 // x-oura-timestamp as an instant: Unix seconds (milliseconds when it has 13+ digits) or an ISO
-// 8601 date-time; nullopt when it is none of these.
+// 8601 date-time; nullopt when it is none of these, negative or after max_webhook_timestamp.
 std::optional<std::chrono::system_clock::time_point> parse_webhook_timestamp(std::string_view timestamp);
 // |now − timestamp| ≤ tolerance; false when the timestamp does not parse.
 bool timestamp_fresh(std::string_view timestamp, std::chrono::system_clock::time_point now,

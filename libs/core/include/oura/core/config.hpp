@@ -47,7 +47,8 @@ private:
 // True for http://host[:port][/...] and https://…: what every URL setting must look like.
 bool is_http_url(std::string_view text);
 
-// Parses "30s", "250ms", "5m", "2h" or a plain number of seconds; nullopt when malformed.
+// Parses "30s", "250ms", "5m", "2h" or a plain number of seconds; nullopt when malformed or longer
+// than a year (nothing we configure waits that long, and the bound keeps the arithmetic exact).
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // Process exit codes shared by every binary.

@@ -4,10 +4,12 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -50,5 +52,50 @@ std::optional<bool> get_bool(const rapidjson::Value& obj, std::string_view key);
 
 // {"detail": "<message>"} — the error shape Oura (FastAPI) and our services answer with.
 std::string error_body(std::string_view message);
+
+// The one way JSON text is written here: RapidJSON's Writer, so every string is escaped by the
+// same code and every document is well formed. Calls chain:
+//   JsonWriter w; w.begin_object().field("users", 3).field("name", name).end_object(); w.str();
+// Numbers that are not finite (NaN, ±infinity) have no JSON form and are written as null.
+class JsonWriter {
+public:
+    JsonWriter();                           // writes into a buffer of its own (str(), take())
+    explicit JsonWriter(std::string& out);  // appends to `out`, which must outlive the writer
+    ~JsonWriter();
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
+
+    JsonWriter& begin_object();
+    JsonWriter& end_object();
+    JsonWriter& begin_array();
+    JsonWriter& end_array();
+    JsonWriter& key(std::string_view name);
+    JsonWriter& string(std::string_view value);
+    JsonWriter& integer(std::int64_t value);
+    JsonWriter& number(double value);  // null when not finite
+    JsonWriter& boolean(bool value);
+    JsonWriter& null();
+    // Text that already is one JSON value (a stored document), copied as is. The caller vouches
+    // for it: it is not parsed again.
+    JsonWriter& raw(std::string_view json);
+
+    JsonWriter& field(std::string_view name, std::string_view value) { return key(name).string(value); }
+    JsonWriter& field(std::string_view name, const std::string& value) { return key(name).string(value); }
+    JsonWriter& field(std::string_view name, const char* value) { return key(name).string(value); }
+    JsonWriter& field(std::string_view name, bool value) { return key(name).boolean(value); }
+    JsonWriter& field(std::string_view name, double value) { return key(name).number(value); }
+    template <typename I, typename = std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>>
+    JsonWriter& field(std::string_view name, I value) {
+        return key(name).integer(static_cast<std::int64_t>(value));
+    }
+
+    const std::string& str() const;  // what was written so far
+    std::string take();              // moves the text out; the writer must not be used after
+
+private:
+    struct Impl;
+    std::string own_;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace oura::core

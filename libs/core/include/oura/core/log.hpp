@@ -80,7 +80,4 @@ bool is_secret_field(std::string_view key);
 // A URL or libpq connection string with any password replaced by "***".
 std::string redact_url(std::string_view url);
 
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace oura::core

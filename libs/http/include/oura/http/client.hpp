@@ -17,12 +17,15 @@ namespace oura::http {
 
 struct Url {
     std::string scheme;  // "http" or "https"
-    std::string host;
+    std::string host;    // a name, an IPv4 address or an IPv6 address without brackets ("::1")
     std::uint16_t port = 0;
     std::string target;  // path and query, at least "/"
     bool tls() const { return scheme == "https"; }
-    std::string origin() const;  // scheme://host[:port]
+    std::string authority() const;  // host[:port], an IPv6 address in brackets: the Host header
+    std::string origin() const;     // scheme://authority
 };
+// http(s)://host[:port][/target], where host may be an IPv6 literal in brackets
+// (http://[::1]:8080/); nullopt for anything else, user info included.
 std::optional<Url> parse_url(std::string_view url);
 
 enum class TransportError { resolve, connect, timeout, tls, reset, protocol };
@@ -39,6 +42,7 @@ private:
 };
 
 struct ClientOptions {
+    std::chrono::milliseconds resolve_timeout{10000};  // the DNS lookup of a new connection
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds read_timeout{30000};  // per request: sending it and reading the whole answer
     std::string ca_file;        // extra trust anchors (PEM); empty = the system bundle only

@@ -1,9 +1,9 @@
-#include "oura/sync/settings.hpp"
+#include "oura/api/settings.hpp"
 
-namespace oura::sync {
+namespace oura::api {
 
-api::ApiOptions api_options_from_env(const core::Env& env, bool require_client) {
-    api::ApiOptions o;
+ApiOptions options_from_env(const core::Env& env, bool require_client) {
+    ApiOptions o;
     o.api_base_url = env.get_url("OURA_API_BASE_URL", "https://api.ouraring.com");
     o.auth_base_url = env.get_url("OURA_AUTH_BASE_URL", "https://cloud.ouraring.com");
     while (!o.api_base_url.empty() && o.api_base_url.back() == '/') o.api_base_url.pop_back();
@@ -17,4 +17,4 @@ api::ApiOptions api_options_from_env(const core::Env& env, bool require_client) 
     return o;
 }
 
-}  // namespace oura::sync
+}  // namespace oura::api
