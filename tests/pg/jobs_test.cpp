@@ -8,6 +8,7 @@
 #include <set>
 
 #include "harness.hpp"
+#include "oura/store/database.hpp"
 #include "oura/store/jobs.hpp"
 #include "oura/store/sync_records.hpp"
 #include "oura/store/users.hpp"
@@ -82,6 +83,34 @@ TEST_CASE("two workers claiming at the same time never get the same job", "[pg][
     CHECK(seen == queued);
     CHECK(claim(a, "worker-c").empty());
     CHECK(db.scalar("SELECT count(*) FROM oura.jobs WHERE state = 'running' AND locked_by = 'worker-b'") == "7");
+}
+
+TEST_CASE("workers racing on one queue run every job exactly once", "[pg][jobs]") {
+    TestDatabase db;
+    {
+        pqxx::connection c(db.writer_url());
+        pqxx::work tx(c);
+        for (int i = 0; i < 200; ++i) store::enqueue(tx, "sync", std::nullopt, "{}");
+        tx.commit();
+    }
+    store::Pool pool(db.writer_url(), 4);
+    auto work = [&](const std::string& name) {
+        int done = 0;
+        for (;;) {
+            auto jobs = store::claim(pool, {"sync"}, 3, name, minute);
+            if (jobs.empty()) return done;
+            for (const auto& job : jobs) {
+                pool.transact([&](store::Transaction& tx) { store::complete(tx, job.id, job.generation); });
+                ++done;
+            }
+        }
+    };
+    std::vector<std::future<int>> workers;
+    for (int w = 0; w < 4; ++w) workers.push_back(std::async(std::launch::async, work, "worker-" + std::to_string(w)));
+    int total = 0;
+    for (auto& w : workers) total += w.get();
+    CHECK(total == 200);
+    CHECK(db.scalar("SELECT count(*) FILTER (WHERE state = 'succeeded' AND attempts = 1 AND lease_generation = 1) FROM oura.jobs") == "200");
 }
 
 TEST_CASE("an expired lease is re-claimed by another worker and the first worker's late completion changes nothing", "[pg][jobs]") {
