@@ -387,3 +387,24 @@ TEST_CASE("a waiter sleeps through other kinds and retries that are not due, and
     add_job(c, "sync");
     CHECK(waiter.wait(30s));
 }
+
+TEST_CASE("a waiter whose connection is cut wakes its worker and listens again on a new one", "[pg][jobs]") {
+    TestDatabase db;
+    store::JobWaiter waiter(db.writer_url(), {"sync"});
+    pqxx::connection c(db.writer_url());
+    // What a PostgreSQL restart or a failover does to the waiter's session.
+    CHECK(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'") == "1");
+    add_job(c, "sync");
+    auto start = std::chrono::steady_clock::now();
+    // Announcements may have been lost with the connection: the worker is sent to claim, and the
+    // reconnect that follows does the same, never an exception.
+    CHECK(waiter.wait(30s));
+    CHECK(waiter.wait(30s));
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK_FALSE(waiter.wait(200ms));
+    add_job(c, "sync");
+    start = std::chrono::steady_clock::now();
+    CHECK(waiter.wait(30s));
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
