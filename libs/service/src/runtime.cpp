@@ -1,13 +1,11 @@
 #include "oura/service/runtime.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
 
 #include "oura/core/cli.hpp"
+#include "oura/core/json.hpp"
 #include "oura/store/migrations.hpp"
 
 namespace oura::service {
@@ -43,21 +41,11 @@ std::string newest_embedded_migration() {
 }
 
 std::string readiness_body(const store::SchemaReadiness& r) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("status");
-    w.String(r.ready ? "ready" : "not ready");
-    if (!r.ready) {
-        w.Key("reason");
-        w.String(r.reason.c_str());
-    }
-    w.Key("applied_migration");
-    w.String(r.applied.c_str());
-    w.Key("expected_migration");
-    w.String(r.expected.c_str());
-    w.EndObject();
-    return buf.GetString();
+    core::JsonWriter w;
+    w.begin_object().field("status", r.ready ? "ready" : "not ready");
+    if (!r.ready) w.field("reason", r.reason);
+    w.field("applied_migration", r.applied).field("expected_migration", r.expected).end_object();
+    return w.take();
 }
 
 }  // namespace
