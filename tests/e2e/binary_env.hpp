@@ -12,18 +12,9 @@
 
 namespace oura::test {
 
-inline const std::string test_token_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
 inline std::map<std::string, std::string> binary_env(const TestDatabase& db, const std::string& api_url) {
     // The services connect as a member of oura_writer, as in production.
-    return {{"OURA_DATABASE_URL", db.writer_url()},
-            {"OURA_API_BASE_URL", api_url},
-            {"OURA_AUTH_BASE_URL", api_url},
-            {"OURA_CLIENT_ID", Simulator::client_id},
-            {"OURA_CLIENT_SECRET", Simulator::client_secret},
-            {"OURA_TOKEN_ENCRYPTION_KEY", test_token_key},
-            {"OURA_LOG_LEVEL", "info"},
-            {"OURA_HTTP_TIMEOUT", "5s"}};
+    return platform_env(api_url, db.writer_url());
 }
 
 // The arguments as one line, for failure messages.

@@ -20,32 +20,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr auto token_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
 struct Poller {
     Simulator& sim;
     TestDatabase& db;
     std::map<std::string, std::string> env;
 
     Poller(Simulator& s, TestDatabase& d, const std::string& now) : sim(s), db(d) {
-        env = {{"OURA_DATABASE_URL", db.url()},
-               {"OURA_API_BASE_URL", sim.url()},
-               {"OURA_AUTH_BASE_URL", sim.url()},
-               {"OURA_CLIENT_ID", Simulator::client_id},
-               {"OURA_CLIENT_SECRET", Simulator::client_secret},
-               {"OURA_TOKEN_ENCRYPTION_KEY", token_key},
-               {"OURA_LOG_LEVEL", "info"},
-               {"OURA_HTTP_TIMEOUT", "5s"},
-               {"OURA_NOW", now}};
+        env = oura::test::platform_env(sim, db.url());
+        env["OURA_NOW"] = now;
     }
 
     void register_users() {
-        for (const auto& id : sim.users()) {
-            auto [access, refresh] = sim.mint_token(id);
-            auto r = oura::test::run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
-            INFO(r.err);
-            REQUIRE(r.exit_code == 0);
-        }
+        for (const auto& id : sim.users()) oura::test::register_user(sim, id, env);
     }
 
     oura::core::ProcessResult poll(std::vector<std::string> args) {

@@ -49,20 +49,8 @@ struct Run {
     std::map<std::string, std::string> env;
 
     Run(Simulator& s, TestDatabase& d) : sim(s), db(d) {
-        env = {{"OURA_DATABASE_URL", db.writer_url()},
-               {"OURA_API_BASE_URL", sim.url()},
-               {"OURA_CLIENT_ID", Simulator::client_id},
-               {"OURA_CLIENT_SECRET", Simulator::client_secret},
-               {"OURA_TOKEN_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
-               {"OURA_LOG_LEVEL", "info"},
-               {"OURA_HTTP_TIMEOUT", "5s"}};
-        for (const auto& id : sim.users()) {
-            auto [access, refresh] = sim.mint_token(id);
-            auto r = oura::test::run_binary(
-                "oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
-            INFO(r.err);
-            REQUIRE(r.exit_code == 0);
-        }
+        env = oura::test::platform_env(sim, db.writer_url());
+        for (const auto& id : sim.users()) oura::test::register_user(sim, id, env);
     }
 
     oura::core::ProcessResult poll() {

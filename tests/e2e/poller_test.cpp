@@ -31,14 +31,7 @@ struct Platform {
 
     Platform(Simulator& s, TestDatabase& d) : sim(s), db(d) {
         // The services connect as a member of oura_writer, as in production.
-        env = {{"OURA_DATABASE_URL", db.writer_url()},
-               {"OURA_API_BASE_URL", sim.url()},
-               {"OURA_AUTH_BASE_URL", sim.url()},
-               {"OURA_CLIENT_ID", Simulator::client_id},
-               {"OURA_CLIENT_SECRET", Simulator::client_secret},
-               {"OURA_TOKEN_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
-               {"OURA_LOG_LEVEL", "info"},
-               {"OURA_HTTP_TIMEOUT", "5s"}};
+        env = oura::test::platform_env(sim, db.writer_url());
         // The simulator holds whole local days up to its today for every user, wherever they live;
         // at noon UTC of that day every simulated user (UTC-8 to UTC+9) is on it too.
         auto clock = oura::core::parse_json(sim.get("/_sim/clock").body);
@@ -46,12 +39,7 @@ struct Platform {
     }
 
     void register_users() {
-        for (const auto& id : sim.users()) {
-            auto [access, refresh] = sim.mint_token(id);
-            auto r = oura::test::run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
-            INFO(r.err);
-            REQUIRE(r.exit_code == 0);
-        }
+        for (const auto& id : sim.users()) oura::test::register_user(sim, id, env);
     }
 
     oura::core::ProcessResult poll(std::vector<std::string> args) {

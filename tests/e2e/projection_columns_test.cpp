@@ -17,17 +17,6 @@ using oura::test::TestDatabase;
 
 namespace {
 
-std::map<std::string, std::string> platform_env(const Simulator& sim, const TestDatabase& db) {
-    return {{"OURA_DATABASE_URL", db.writer_url()},
-            {"OURA_API_BASE_URL", sim.url()},
-            {"OURA_AUTH_BASE_URL", sim.url()},
-            {"OURA_CLIENT_ID", Simulator::client_id},
-            {"OURA_CLIENT_SECRET", Simulator::client_secret},
-            {"OURA_TOKEN_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
-            {"OURA_LOG_LEVEL", "info"},
-            {"OURA_HTTP_TIMEOUT", "5s"}};
-}
-
 // '{a,b}' for path "a.b": the truth side reads the JSON with #> / #>>.
 std::string pg_path(std::string_view path) {
     std::string out = "'{";
@@ -93,13 +82,8 @@ std::string row_of(const oura::store::Mapping& m) {
 TEST_CASE("after a poller pass every curated column of every resource holds the simulator's value", "[e2e][projections]") {
     Simulator sim({"--users", "2", "--days", "60", "--seed", "13"});
     TestDatabase db;
-    auto env = platform_env(sim, db);
-    for (const auto& id : sim.users()) {
-        auto [access, refresh] = sim.mint_token(id);
-        auto r = oura::test::run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-    }
+    auto env = oura::test::platform_env(sim, db.writer_url());
+    for (const auto& id : sim.users()) oura::test::register_user(sim, id, env);
     auto run = oura::test::run_binary("poller", {"--days", "61"}, env);
     INFO(run.err.substr(run.err.size() > 4000 ? run.err.size() - 4000 : 0));
     REQUIRE(run.exit_code == 0);
@@ -161,10 +145,8 @@ TEST_CASE("after a poller pass every curated column of every resource holds the 
 TEST_CASE("reprojecting what a poller pass wrote rewrites no curated row", "[e2e][projections]") {
     Simulator sim({"--users", "1", "--days", "20", "--seed", "17"});
     TestDatabase db;
-    auto env = platform_env(sim, db);
-    auto [access, refresh] = sim.mint_token(sim.users()[0]);
-    REQUIRE(oura::test::run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env)
-                .exit_code == 0);
+    auto env = oura::test::platform_env(sim, db.writer_url());
+    oura::test::register_user(sim, sim.users()[0], env);
     REQUIRE(oura::test::run_binary("poller", {"--days", "21"}, env).exit_code == 0);
     const std::string versions =
         "SELECT md5(string_agg(v, ',' ORDER BY v)) FROM ("

@@ -66,18 +66,8 @@ struct Platform {
     std::map<std::string, std::string> env;
 
     explicit Platform(const Fixtures& f) : sim({"--fixtures", f.dir.string()}) {
-        env = {{"OURA_DATABASE_URL", db.writer_url()},
-               {"OURA_API_BASE_URL", sim.url()},
-               {"OURA_AUTH_BASE_URL", sim.url()},
-               {"OURA_CLIENT_ID", Simulator::client_id},
-               {"OURA_CLIENT_SECRET", Simulator::client_secret},
-               {"OURA_TOKEN_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
-               {"OURA_LOG_LEVEL", "info"},
-               {"OURA_HTTP_TIMEOUT", "5s"}};
-        auto [access, refresh] = sim.mint_token(sim.user_id(0));
-        auto r = oura::test::run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
+        env = oura::test::platform_env(sim, db.writer_url());
+        oura::test::register_user(sim, sim.user_id(0), env);
     }
 
     std::string scalar(const std::string& sql) { return db.scalar(sql); }

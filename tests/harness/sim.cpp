@@ -103,6 +103,24 @@ core::ProcessResult run_binary(const std::string& name, const std::vector<std::s
     return core::run_process(argv, env, std::chrono::minutes(10));
 }
 
+std::map<std::string, std::string> platform_env(const std::string& api_url, const std::string& database_url) {
+    return {{"OURA_DATABASE_URL", database_url},
+            {"OURA_API_BASE_URL", api_url},
+            {"OURA_AUTH_BASE_URL", api_url},
+            {"OURA_CLIENT_ID", Simulator::client_id},
+            {"OURA_CLIENT_SECRET", Simulator::client_secret},
+            {"OURA_TOKEN_ENCRYPTION_KEY", test_token_key},
+            {"OURA_LOG_LEVEL", "info"},
+            {"OURA_HTTP_TIMEOUT", "5s"}};
+}
+
+void register_user(Simulator& sim, const std::string& oura_user_id, const std::map<std::string, std::string>& env) {
+    auto [access, refresh] = sim.mint_token(oura_user_id);
+    auto r = run_binary("oura-admin", {"users", "add", "--access-token", access, "--refresh-token", refresh}, env);
+    if (r.exit_code != 0)
+        throw std::runtime_error("oura-admin users add exited " + std::to_string(r.exit_code) + ": " + r.err);
+}
+
 std::string last_log_line(const std::string& err, const std::string& msg) {
     std::string found;
     std::size_t pos = 0;

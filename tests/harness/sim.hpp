@@ -64,6 +64,21 @@ private:
 core::ProcessResult run_binary(const std::string& name, const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& env);
 
+// A token key for tests (hex of 32 bytes); never a production key.
+inline constexpr const char* test_token_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// What the platform's binaries need in their environment to run against Oura at `api_url` (the
+// simulator, or an address nobody answers on) and the database at `database_url` (the writer
+// role's URL where the test proves the production grants).
+std::map<std::string, std::string> platform_env(const std::string& api_url, const std::string& database_url);
+inline std::map<std::string, std::string> platform_env(const Simulator& sim, const std::string& database_url) {
+    return platform_env(sim.url(), database_url);
+}
+
+// Registers the simulated user `oura_user_id` with fresh tokens through `oura-admin users add`;
+// the test fails with the command's output when it does not exit 0.
+void register_user(Simulator& sim, const std::string& oura_user_id, const std::map<std::string, std::string>& env);
+
 // The JSON object of the last stderr log line whose "msg" is `msg` ("" when none).
 std::string last_log_line(const std::string& err, const std::string& msg);
 
