@@ -17,7 +17,7 @@ sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
   bash tests/harness/pg_cluster.sh stop "$state" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  [ -n "${KEEP_BENCH:-}" ] && cp "$work/poller.log" /tmp/poller-bench.log; rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -38,7 +38,7 @@ id=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.l
 curl -fsS -X POST "$sim_url/_sim/users/$id/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
 
 t0=$(date +%s.%N)
-"$bin/poller" --days $((days + 1)) 2>"$work/poller.log"
+"$bin/poller" --days $((days + 1)) ${BENCH_RESOURCES:+--resources "$BENCH_RESOURCES"} 2>"$work/poller.log"
 t_poll=$(python3 -c "print($(date +%s.%N) - $t0)")
 
 # Every table the pass wrote, in an order that satisfies the foreign keys.

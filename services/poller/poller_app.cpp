@@ -187,38 +187,36 @@ int App::run_once() {
             (r.time_series ? series : documents).push_back(&r);
 
     const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
-    // Each user's window is their own last N local days; the offset comes from their newest
-    // document, so it is read again before the time series, which run after the documents: a new
-    // user's first run then already knows it.
-    auto window_of = [&](const store::User& u) {
-        auto offset = pool.transact([&](store::Transaction& tx) { return store::latest_utc_offset(tx, u.user_id); });
-        return sync::poll_window(now, settings_.days, offset);
-    };
+    // Each user's window is their own last N local days, at the offset of their newest document.
+    // Time series of a user whose offset is unknown take a day more on each side (plan.hpp), so
+    // they run beside the documents instead of after them.
     auto tasks_for = [&](const std::vector<const api::Resource*>& wanted) {
         std::vector<Task> out;
         for (const auto& u : users) {
             if (wanted.empty()) continue;
-            auto window = window_of(u);
-            for (auto* r : wanted) out.push_back({u, r, window});
+            auto offset = pool.transact([&](store::Transaction& tx) { return store::latest_utc_offset(tx, u.user_id); });
+            for (auto* r : wanted)
+                out.push_back({u, r, r->time_series ? sync::series_poll_window(now, settings_.days, offset)
+                                                     : sync::poll_window(now, settings_.days, offset)});
         }
         return out;
     };
 
+    // The series first: heart rate is the longest task of a pass, so it starts at once.
+    std::vector<const api::Resource*> wanted(series);
+    wanted.insert(wanted.end(), documents.begin(), documents.end());
     std::vector<Task> document_tasks;
     try {
-        document_tasks = tasks_for(documents);
+        document_tasks = tasks_for(wanted);
     } catch (const store::database_unavailable& e) {
         log_.error("database unreachable", {{"error", e.what()}});
         return core::exit_usage;
     }
     if (settings_.dry_run) {
-        auto series_tasks = tasks_for(series);
-        for (const auto* tasks : {&document_tasks, &series_tasks})
-            for (const auto& t : *tasks)
-                std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
-                          << core::format_date(t.window.from) << " .. " << core::format_date(t.window.to) << "\n";
-        log_.info("dry run: nothing fetched, nothing written",
-                  {{"users", users.size()}, {"tasks", document_tasks.size() + series_tasks.size()}});
+        for (const auto& t : document_tasks)
+            std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
+                      << core::format_date(t.window.from) << " .. " << core::format_date(t.window.to) << "\n";
+        log_.info("dry run: nothing fetched, nothing written", {{"users", users.size()}, {"tasks", document_tasks.size()}});
         return core::exit_ok;
     }
 
@@ -274,17 +272,6 @@ int App::run_once() {
         for (auto& th : threads) th.join();
     };
     run_tasks(document_tasks);
-    std::vector<Task> series_tasks;
-    try {
-        series_tasks = tasks_for(series);
-    } catch (const std::exception& e) {
-        // The database went away between the phases: the series count as failed, and the run
-        // still tries to record its end below.
-        log_.error("cannot plan the time series", {{"error", e.what()}});
-        failures += static_cast<long long>(users.size() * series.size());
-        planned += static_cast<long long>(users.size() * series.size());
-    }
-    run_tasks(series_tasks);
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto summary = summary_json(totals, users.size(), seconds, failures);

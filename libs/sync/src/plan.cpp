@@ -13,6 +13,15 @@ api::Window poll_window(core::Seconds now, int days, std::optional<int> utc_offs
     return {today - std::chrono::days(std::max(days, 1) - 1), today, utc_offset_minutes.value_or(0)};
 }
 
+api::Window series_poll_window(core::Seconds now, int days, std::optional<int> utc_offset_minutes) {
+    auto window = poll_window(now, days, utc_offset_minutes);
+    if (!utc_offset_minutes) {
+        window.from -= std::chrono::days(1);
+        window.to += std::chrono::days(1);
+    }
+    return window;
+}
+
 api::Window series_window(const api::Window& window, std::optional<core::Seconds> newest_sample) {
     auto out = window;
     if (newest_sample) out.from = std::min(out.from, core::local_day(*newest_sample, window.utc_offset_minutes));
