@@ -2,6 +2,7 @@
 # Benchmark: one poller pass over 1 user x 3 years against a zero-latency simulator, and as the
 # baseline the very rows it wrote loaded by plain COPY through psql, in the same invocation.
 # Prints the figures and the ratio; never fails on timing. Usage: bench/poller_bench.sh [DAYS]
+# (BENCH_RESOURCES=a,b limits the pass to those resources, to time one alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 days=${1:-1095}
@@ -17,7 +18,7 @@ sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
   bash tests/harness/pg_cluster.sh stop "$state" >/dev/null 2>&1 || true
-  [ -n "${KEEP_BENCH:-}" ] && cp "$work/poller.log" /tmp/poller-bench.log; rm -rf "$work"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 

@@ -12,11 +12,6 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url) {
         // end_at never depend on it: a time without an offset is stored NULL there.
         pqxx::nontransaction tx(*conn);
         tx.exec("SET TIME ZONE 'UTC'");
-        // Statements stay prepared (parsed once per connection), but each execution is planned for
-        // its own parameters: the generic plan PostgreSQL switches to after five runs cannot see
-        // how few ids an array parameter holds, and made the sleep projection 4x slower
-        // (bench/poller_bench.sh: 2.9 s before prepared statements, 11.3 s generic, 4.3 s custom).
-        tx.exec("SET plan_cache_mode = force_custom_plan");
         return conn;
     } catch (const pqxx::broken_connection& e) {
         std::string reason = e.what();

@@ -163,7 +163,7 @@ void project(pqxx::transaction_base& tx, long long user_id, std::string_view res
     const auto* p = find_projection(resource);
     if (!p) return;
     auto statement = remove ? Statement{p->remove_name, p->remove_sql} : Statement{p->upsert_name, p->upsert_sql};
-    exec(tx, statement, user_id, to_pg_array(ids));
+    exec_custom_plan(tx, statement, user_id, to_pg_array(ids));
 }
 
 std::string first_line(const char* what) {
@@ -474,7 +474,7 @@ ReprojectReport reproject(Pool& pool, const ReprojectOptions& options) {
         for (auto uid : users) {
             auto error = pool.transact([&](Transaction& tx) {
                 return unless_data_error(tx, [&](pqxx::transaction_base& sub) {
-                    exec(sub, Statement{p->remove_all_name, p->remove_all_sql}, uid);
+                    exec_custom_plan(sub, Statement{p->remove_all_name, p->remove_all_sql}, uid);
                 });
             });
             if (error)

@@ -26,6 +26,16 @@ pqxx::result exec(pqxx::transaction_base& tx, const Statement& s, Args&&... args
     return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
+// exec, planned for this execution's parameters. The projections take an array of document ids:
+// the generic plan PostgreSQL switches to after five runs cannot see how few ids it holds, and made
+// the sleep projection 4x slower (bench/poller_bench.sh). Elsewhere the generic plan is the faster
+// one (the heart-rate merge over its staging table runs 1.6x slower when planned every time).
+template <typename... Args>
+pqxx::result exec_custom_plan(pqxx::transaction_base& tx, const Statement& s, Args&&... args) {
+    tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
+    return exec(tx, s, std::forward<Args>(args)...);
+}
+
 template <typename... Args>
 pqxx::row exec1(pqxx::transaction_base& tx, const Statement& s, Args&&... args) {
     auto r = exec(tx, s, std::forward<Args>(args)...);
