@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -180,43 +181,38 @@ int App::run_once() {
         return core::exit_usage;
     }
 
-    std::vector<const api::Resource*> documents, series;
+    std::vector<const api::Resource*> wanted;
     for (const auto& r : api::resources())
         if (settings_.resources.empty() ||
             std::find(settings_.resources.begin(), settings_.resources.end(), r.name) != settings_.resources.end())
-            (r.time_series ? series : documents).push_back(&r);
+            wanted.push_back(&r);
+    // The series first: heart rate is the longest task of a pass, so it starts at once.
+    std::stable_partition(wanted.begin(), wanted.end(), [](const api::Resource* r) { return r->time_series; });
 
     const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
     // Each user's window is their own last N local days, at the offset of their newest document.
     // Time series of a user whose offset is unknown take a day more on each side (plan.hpp), so
-    // they run beside the documents instead of after them.
-    auto tasks_for = [&](const std::vector<const api::Resource*>& wanted) {
-        std::vector<Task> out;
-        for (const auto& u : users) {
-            if (wanted.empty()) continue;
-            auto offset = pool.transact([&](store::Transaction& tx) { return store::latest_utc_offset(tx, u.user_id); });
-            for (auto* r : wanted)
-                out.push_back({u, r, r->time_series ? sync::series_poll_window(now, settings_.days, offset)
-                                                     : sync::poll_window(now, settings_.days, offset)});
-        }
-        return out;
-    };
-
-    // The series first: heart rate is the longest task of a pass, so it starts at once.
-    std::vector<const api::Resource*> wanted(series);
-    wanted.insert(wanted.end(), documents.begin(), documents.end());
-    std::vector<Task> document_tasks;
+    // they run beside the documents instead of after them. `windows` keeps each user's document
+    // window for the collections discovered later.
+    std::vector<Task> tasks;
+    std::map<long long, api::Window> windows;
     try {
-        document_tasks = tasks_for(wanted);
+        for (const auto& u : users) {
+            auto offset = pool.transact([&](store::Transaction& tx) { return store::latest_utc_offset(tx, u.user_id); });
+            auto window = sync::poll_window(now, settings_.days, offset);
+            windows.emplace(u.user_id, window);
+            for (auto* r : wanted)
+                tasks.push_back({u, r, r->time_series ? sync::series_poll_window(now, settings_.days, offset) : window});
+        }
     } catch (const store::database_unavailable& e) {
         log_.error("database unreachable", {{"error", e.what()}});
         return core::exit_usage;
     }
     if (settings_.dry_run) {
-        for (const auto& t : document_tasks)
+        for (const auto& t : tasks)
             std::cout << "user " << t.user.user_id << " (" << t.user.oura_user_id << ")  " << t.resource->name << "  "
                       << core::format_date(t.window.from) << " .. " << core::format_date(t.window.to) << "\n";
-        log_.info("dry run: nothing fetched, nothing written", {{"users", users.size()}, {"tasks", document_tasks.size()}});
+        log_.info("dry run: nothing fetched, nothing written", {{"users", users.size()}, {"tasks", tasks.size()}});
         return core::exit_ok;
     }
 
@@ -226,7 +222,7 @@ int App::run_once() {
     if (abandoned > 0) log_.warn("earlier poller runs died without recording their end; marked abandoned", {{"runs", abandoned}});
     long long run_id = pool.transact([](store::Transaction& tx) { return store::start_run(tx, "poller"); });
     log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()},
-                                     {"resources", documents.size() + series.size()}, {"days", settings_.days}});
+                                     {"resources", wanted.size()}, {"days", settings_.days}});
 
     metrics::Registry registry;
     metrics::PrometheusApiMetrics api_metrics(registry);
@@ -239,43 +235,35 @@ int App::run_once() {
     std::vector<api::Resource> discovered;
     if (settings_.discover_collections && settings_.resources.empty())
         discovered = sync::discover_collections(client, log_);
-    {
-        std::map<long long, api::Window> windows;
-        for (const auto& t : document_tasks) windows.emplace(t.user.user_id, t.window);
-        for (const auto& u : users)
-            for (const auto& r : discovered) document_tasks.push_back({u, &r, windows.at(u.user_id), true});
-    }
+    for (const auto& u : users)
+        for (const auto& r : discovered) tasks.push_back({u, &r, windows.at(u.user_id), true});
 
     std::mutex mutex;
     std::map<std::string, ResourceTotals> totals;
-    long long failures = 0, scope_missing = 0, planned = 0;
-    auto run_tasks = [&](const std::vector<Task>& tasks) {
-        planned += static_cast<long long>(tasks.size());
-        std::atomic<std::size_t> next{0};
-        auto worker = [&] {
-            for (std::size_t i = next++; i < tasks.size(); i = next++) {
-                const auto& t = tasks[i];
-                auto r = t.resource->time_series ? syncer.sync_since_last_sample(t.user.user_id, *t.resource, t.window)
-                                                 : syncer.sync_window(t.user.user_id, *t.resource, t.window);
-                std::lock_guard guard(mutex);
-                auto& total = totals[r.resource];
-                total.counts += r.counts;
-                if (r.status == "scope_missing") ++scope_missing;
-                else if (!r.ok()) {
-                    if (!t.discovered) ++failures;
-                    ++total.failures;
-                }
+    long long failures = 0, scope_missing = 0;
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < tasks.size(); i = next++) {
+            const auto& t = tasks[i];
+            auto r = t.resource->time_series ? syncer.sync_since_last_sample(t.user.user_id, *t.resource, t.window)
+                                             : syncer.sync_window(t.user.user_id, *t.resource, t.window);
+            std::lock_guard guard(mutex);
+            auto& total = totals[r.resource];
+            total.counts += r.counts;
+            if (r.status == "scope_missing") ++scope_missing;
+            else if (!r.ok()) {
+                if (!t.discovered) ++failures;
+                ++total.failures;
             }
-        };
-        std::vector<std::thread> threads;
-        for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
-        for (auto& th : threads) th.join();
+        }
     };
-    run_tasks(document_tasks);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
+    for (auto& th : threads) th.join();
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto summary = summary_json(totals, users.size(), seconds, failures);
-    std::string status = failures == 0 ? "succeeded" : (failures < planned ? "partial" : "failed");
+    std::string status = failures == 0 ? "succeeded" : (failures < static_cast<long long>(tasks.size()) ? "partial" : "failed");
     record_end(pool, run_id, status, summary, log_);
     // Sizes for /metrics (DESIGN §3: the poller refreshes stats). Stale sizes harm no data, so a
     // failure here is logged and leaves the run's exit code alone.
