@@ -40,7 +40,7 @@ void write(pqxx::connection& c, long long uid, const std::string& resource, cons
     pqxx::work tx(c);
     auto counts = store::upsert_documents(tx, uid, resource, shape, docs);
     tx.commit();
-    INFO(counts.projection_error);
+    for (const auto& issue : counts.issues) UNSCOPED_INFO(issue.document_id + ": " + issue.problem);
     REQUIRE(counts.projection_failures == 0);
 }
 

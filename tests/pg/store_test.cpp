@@ -169,9 +169,10 @@ TEST_CASE("a document whose fields do not cast is kept raw and costs only its ow
     auto counts = store::upsert_documents(tx, uid, "daily_readiness", day_shape, {readiness("good", "2024-03-01", 70), bad});
     tx.commit();
     CHECK(counts.inserted == 2);
-    INFO(counts.projection_error);
     CHECK(counts.projection_failures == 1);
-    CHECK(counts.projection_error.find("bad") != std::string::npos);
+    REQUIRE(counts.issues.size() == 1);
+    CHECK(counts.issues[0].document_id == "bad");
+    CHECK(counts.issues[0].problem.find("projection failed") == 0);
     CHECK(db.scalar("SELECT count(*) FROM oura.oura_documents WHERE deleted_at IS NULL") == "2");
     CHECK(db.scalar("SELECT readiness_score FROM oura.daily_summaries WHERE day = '2024-03-01'") == "70");
     CHECK(db.scalar("SELECT count(*) FROM oura.daily_summaries WHERE day = '2024-03-02'") == "0");

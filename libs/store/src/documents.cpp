@@ -202,7 +202,6 @@ void project_keeping_raw(pqxx::dbtransaction& tx, long long user_id, std::string
         auto error = unless_data_error(tx, [&](pqxx::transaction_base& sub) { project(sub, user_id, resource, {id}, false); });
         if (!error) continue;
         ++counts.projection_failures;
-        if (counts.projection_error.empty()) counts.projection_error = std::string(resource) + " " + id + ": " + *error;
         counts.add_issue({std::string(resource), id, "projection failed: " + *error});
     }
 }

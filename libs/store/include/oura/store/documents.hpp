@@ -30,8 +30,7 @@ struct WriteCounts {
     long long deleted = 0;
     // Documents stored raw whose curated projection failed (their fields did not cast); the raw
     // rows are kept so `reproject` can rebuild them once the mapping is fixed.
-    long long projection_failures = 0;
-    std::string projection_error;  // the first failure's message
+    long long projection_failures = 0;  // each named in `issues`
     // Documents stored raw whose day, start or end could not be read (stored NULL, payload intact).
     long long malformed_documents = 0;
     // Time-series rows not stored: a null, missing or non-numeric value, or a timestamp that is not
@@ -50,7 +49,6 @@ struct WriteCounts {
         unchanged += o.unchanged;
         deleted += o.deleted;
         projection_failures += o.projection_failures;
-        if (projection_error.empty()) projection_error = o.projection_error;
         malformed_documents += o.malformed_documents;
         skipped_samples += o.skipped_samples;
         for (const auto& i : o.issues) add_issue(i);
