@@ -2,6 +2,8 @@
 # A private, throwaway PostgreSQL 15 cluster for one test run (DESIGN §6).
 #   pg_cluster.sh start STATE_FILE OURA_MIGRATE_BIN   initdb into a temp dir, start on a free port,
 #                                                     build the migrated template database
+#   pg_cluster.sh start-bare STATE_FILE               the same cluster with nothing in it (a fresh
+#                                                     server, as a restore lands on)
 #   pg_cluster.sh stop STATE_FILE                     stop it and remove everything
 # STATE_FILE receives shell assignments: PGDIR, PGPORT, OURA_TEST_PG_URL (postgres database).
 set -euo pipefail
@@ -31,8 +33,9 @@ free_port() {
 }
 
 case "$cmd" in
-  start)
-    migrate=${3:?path of oura-migrate}
+  start|start-bare)
+    migrate=""
+    [ "$cmd" = start ] && migrate=${3:?path of oura-migrate}
     stop_cluster
     dir=$(mktemp -d /tmp/oura-pg.XXXXXX)
     chmod 755 "$dir"
@@ -46,6 +49,10 @@ case "$cmd" in
       || { cat "$dir/server.log" >&2; exit 1; }
     url="postgresql://postgres@127.0.0.1:$port/postgres"
     printf 'PGDIR=%q\nPGPORT=%q\nOURA_TEST_PG_URL=%q\n' "$dir" "$port" "$url" >"$state"
+    if [ -z "$migrate" ]; then
+      echo "pg_cluster: bare PostgreSQL on port $port"
+      exit 0
+    fi
     psql -q -X -v ON_ERROR_STOP=1 "$url" -c "CREATE DATABASE oura_template" >/dev/null
     OURA_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/oura_template" OURA_LOG_LEVEL=warn "$migrate"
     # The services' login role as production sets it up (docs/security.md): a member of oura_writer
@@ -60,7 +67,7 @@ case "$cmd" in
     echo "pg_cluster: stopped"
     ;;
   *)
-    echo "usage: pg_cluster.sh start|stop STATE_FILE [OURA_MIGRATE_BIN]" >&2
+    echo "usage: pg_cluster.sh start|start-bare|stop STATE_FILE [OURA_MIGRATE_BIN]" >&2
     exit 2
     ;;
 esac
