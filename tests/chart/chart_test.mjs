@@ -266,7 +266,7 @@ function renderNotes(valueFiles, release, namespace) {
 function checkCommandNames(text, objs, namespace, where) {
   const kinds = { deploy: "Deployment", cronjob: "CronJob", svc: "Service", externalsecret: "ExternalSecret" };
   let n = 0;
-  for (const line of text.split("\n").filter((l) => l.includes("kubectl"))) {
+  for (const line of text.split("\n").filter((l) => l.includes("kubectl") && !l.includes("kubectl create namespace"))) {
     const ns = line.match(/kubectl -n (\S+)/)?.[1];
     check(ns === namespace, `${where}: "${line.trim()}" runs in namespace ${namespace} (-n ${namespace})`);
     for (const m of line.matchAll(/\b(deploy|cronjob|svc)\/([a-z0-9-]+)/g)) {
