@@ -70,8 +70,9 @@ function tested() {
   console.log(`${rules.length} rules, ${cases.length} promtool cases`);
 }
 
-// Which service exports each metric (docs/architecture and the cross-helper contract). "prometheus"
-// means Prometheus itself (up).
+// Which service exports each metric (the cross-helper contract of metric names). "prometheus"
+// means Prometheus itself (up). A metric missing here is named "unknown" and fails the live check:
+// an alert must not read a metric no service is meant to export.
 const exporter = {
   up: "prometheus",
   oura_api_rate_limited_total: "backfill-worker,poller",
@@ -80,6 +81,20 @@ const exporter = {
   oura_poller_last_run_timestamp_seconds: "poller",
   oura_poller_last_run_failures: "poller",
   oura_tokens_dead_grants: "poller",
+  oura_sync_last_success_timestamp_seconds: "query-api",
+  oura_jobs: "query-api",
+  oura_jobs_oldest_pending_age_seconds: "query-api",
+  oura_webhook_inbox_lag_seconds: "query-api",
+  oura_webhook_subscription_expiry_timestamp_seconds: "query-api",
+  oura_token_expiry_timestamp_seconds: "query-api",
+  oura_users_needing_reconnect: "query-api",
+  oura_database_up: "query-api",
+  oura_table_rows: "query-api",
+  oura_backfill_chunks: "query-api",
+  oura_budget_tokens_remaining: "backfill-worker",
+  oura_jobs_processed_total: "backfill-worker",
+  oura_webhook_processing_lag_seconds: "ingest-webhook",
+  oura_oauth_callbacks_total: "ingest-webhook",
 };
 // One line per metric: name, exporting service(s), the label names the rules match it by.
 function metrics() {
@@ -97,7 +112,7 @@ function metrics() {
       for (const m of texts.matchAll(/\$labels\.([a-z_]+)/g)) if (!["job", "instance"].includes(m[1])) labels.get(own[0]).add(m[1]);
     }
   }
-  for (const n of [...labels.keys()].sort()) console.log(`${n}\t${exporter[n] ?? "query-api"}\t${[...labels.get(n)].join(",")}`);
+  for (const n of [...labels.keys()].sort()) console.log(`${n}\t${exporter[n] ?? "unknown"}\t${[...labels.get(n)].join(",")}`);
 }
 
 const what = process.argv[2];
