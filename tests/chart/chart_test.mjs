@@ -157,6 +157,34 @@ async function checkRender() {
       const hpa = byKind(objs, "HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.name === d.metadata.name);
       check(Boolean(hpa) === (d.spec.replicas === undefined), `${s.name}: ${d.metadata.name} has replicas exactly when no HPA scales it`);
     }
+    // Every dashboard of dashboards/ ships as a ConfigMap for the Grafana sidecar, byte for byte.
+    const dashboards = readdirSync(path.join(root, "dashboards")).filter((f) => f.endsWith(".json"));
+    const boards = byKind(objs, "ConfigMap").filter((c) => c.metadata.labels["app.kubernetes.io/component"] === "dashboards" && !c.metadata.name.endsWith("-datasource"));
+    if (merged.grafana.dashboards.enabled) {
+      check(boards.length === dashboards.length, `${s.name}: one ConfigMap per dashboard (${boards.length} for ${dashboards.length})`);
+      for (const f of dashboards) {
+        const cm = boards.find((c) => f in (c.data ?? {}));
+        check(cm && cm.data[f] === readFileSync(path.join(root, "dashboards", f), "utf8").replace(/\n$/, ""), `${s.name}: dashboard ${f} shipped unchanged`);
+        check(cm && Object.entries(merged.grafana.dashboards.labels).every(([k, v]) => cm.metadata.labels[k] === v), `${s.name}: dashboard ${f} carries the sidecar label`);
+        check(cm && JSON.stringify(cm).length < 1000000, `${s.name}: dashboard ${f} fits in a ConfigMap`);
+      }
+    } else {
+      check(boards.length === 0, `${s.name}: no dashboard ConfigMaps when grafana.dashboards.enabled is false`);
+    }
+    // The URLs Oura is told (subscriptions, OAuth redirect) are the ones the edge Ingress serves.
+    const edgeIngress = byKind(objs, "Ingress").find((i) => i.metadata.name.endsWith("ingest-webhook"));
+    const envOf = (o, name) => podSpecs(o)[0]?.containers[0].env?.find((e) => e.name === name)?.value;
+    for (const o of [...byKind(objs, "CronJob").filter((c) => c.metadata.name.endsWith("poller")), ...byKind(objs, "Deployment").filter((d) => d.metadata.name.endsWith("ingest-webhook"))]) {
+      const callback = envOf(o, "OURA_WEBHOOK_CALLBACK_URL");
+      const redirect = envOf(o, "OURA_OAUTH_REDIRECT_URI");
+      if (edgeIngress) {
+        const host = edgeIngress.spec.rules[0].host;
+        check(callback === `https://${host}/webhook/oura`, `${s.name}: ${o.metadata.name} subscribes Oura to the edge Ingress (${callback})`);
+        check(redirect === `https://${host}/oauth/callback`, `${s.name}: ${o.metadata.name} redirects OAuth to the edge Ingress (${redirect})`);
+      } else if (!merged.config.publicUrl) {
+        check(callback === undefined, `${s.name}: ${o.metadata.name}: no callback URL without a public edge`);
+      }
+    }
     const poller = byKind(objs, "CronJob").find((c) => c.metadata.labels["app.kubernetes.io/component"] === "poller");
     check(poller?.spec.concurrencyPolicy === "Forbid", `${s.name}: the poller CronJob never overlaps`);
     check(poller?.spec.jobTemplate.spec.activeDeadlineSeconds > 0 && poller?.spec.jobTemplate.spec.backoffLimit >= 0, `${s.name}: the poller has a deadline and a backoff limit`);

@@ -109,6 +109,25 @@ query-admin-tokens: OURA_QUERY_ADMIN_TOKENS_FILE
     {{- end }}
 {{- end }}
 
+{{/* The public origin of the edge: config.publicUrl, else the edge Ingress's host; empty when neither. */}}
+{{- define "oura.publicUrl" -}}
+{{- if .Values.config.publicUrl }}
+{{- .Values.config.publicUrl }}
+{{- else if and .Values.ingestWebhook.enabled .Values.ingestWebhook.ingress.enabled .Values.ingestWebhook.ingress.host }}
+{{- printf "https://%s" .Values.ingestWebhook.ingress.host }}
+{{- end }}
+{{- end }}
+
+{{/* Where Oura calls us, for the binaries that create subscriptions or start the OAuth flow. */}}
+{{- define "oura.publicEnv" -}}
+{{- with include "oura.publicUrl" . }}
+- name: OURA_WEBHOOK_CALLBACK_URL
+  value: {{ printf "%s/webhook/oura" . | quote }}
+- name: OURA_OAUTH_REDIRECT_URI
+  value: {{ printf "%s/oauth/callback" . | quote }}
+{{- end }}
+{{- end }}
+
 {{/* Settings every binary shares (docs/configuration.md). */}}
 {{- define "oura.commonEnv" -}}
 - name: OURA_LOG_LEVEL

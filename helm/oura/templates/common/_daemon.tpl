@@ -62,6 +62,15 @@ spec:
           env:
             {{- include "oura.commonEnv" .root | nindent 12 }}
             {{- include "oura.daemonEnv" . | nindent 12 }}
+            {{- with include "oura.publicEnv" .root | trim }}{{ . | nindent 12 }}{{ end }}
+            {{- if eq .component "ingest-webhook" }}
+            - name: OURA_WEBHOOK_WORKERS
+              value: {{ .values.workers | quote }}
+            {{- end }}
+            {{- if ne .component "backfill-worker" }}
+            - name: OURA_INITIAL_BACKFILL_DAYS
+              value: {{ .root.Values.config.initialBackfillDays | quote }}
+            {{- end }}
             {{- include "oura.secretEnv" (dict "keys" .secretKeys) | nindent 12 }}
             {{- include "oura.extraEnv" . | indent 12 }}
           {{- include "oura.probes" . | nindent 10 }}
