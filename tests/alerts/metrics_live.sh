@@ -13,7 +13,8 @@ targets=" ${3:?targets of this build} "
 built() { [[ "$targets" == *" $1 "* ]]; }
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck disable=SC1090
-. "$state"
+. "$state"   # the cluster's PGPORT (tests/harness/pg_cluster.sh)
+admin_url="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
 bash "$root/deploy/chart-tools.sh"
 
 work=$(mktemp -d /tmp/oura-alert-metrics.XXXXXX)
@@ -22,12 +23,12 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  psql -q -X "$OURA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  psql -q -X "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-psql -q -X -v ON_ERROR_STOP=1 "$OURA_TEST_PG_URL" -c "CREATE DATABASE $db TEMPLATE oura_template" >/dev/null
-db_url="${OURA_TEST_PG_URL%/*}/$db"
+psql -q -X -v ON_ERROR_STOP=1 "$admin_url" -c "CREATE DATABASE $db TEMPLATE oura_template" >/dev/null
+db_url="postgresql://postgres@127.0.0.1:$PGPORT/$db"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # Bounded wait for a URL to answer 200 (a service that never comes up fails the test, with its log).
