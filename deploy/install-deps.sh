@@ -9,10 +9,16 @@ packages=(
   # libraries (DESIGN §7: the Debian 12 versions are the ones we build against)
   libboost-dev libssl-dev libpqxx-dev libpq-dev rapidjson-dev prometheus-cpp-dev catch2 zlib1g-dev
   # real components the tests start
-  postgresql-15 postgresql-client-15 prometheus
+  postgresql-15 postgresql-client-15 prometheus prometheus-pushgateway
   # harness helpers
   curl ca-certificates openssl util-linux procps python3
 )
+
+# The chart and alert tests run Node.js tools from npm (deploy/chart-tools.sh). Machines of this
+# project come with Node.js and npm; Debian's are the fallback where they are missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
