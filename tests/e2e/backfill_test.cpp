@@ -411,3 +411,56 @@ TEST_CASE("SIGTERM while a chunk runs: the worker gives the chunk back or finish
     CHECK(p.count("SELECT count(*) FROM oura.jobs WHERE attempts > 1") == 0);
     CHECK(p.state(id) == "running");
 }
+
+TEST_CASE("a user whose grant is dead has their chunks parked, and they resume when the user connects again",
+          "[e2e][backfill]") {
+    Simulator sim({"--users", "1", "--days", "10", "--seed", "12"});
+    TestDatabase db;
+    Platform p(sim, db);
+    auto oura_id = sim.users().at(0);
+    // Registered with a refresh token Oura will refuse: once the access token expires, the grant is dead.
+    auto [access, refresh] = sim.mint_token(oura_id);
+    (void)refresh;
+    auto added = oura::test::run_binary(
+        "oura-admin", {"users", "add", "--access-token", access, "--refresh-token", "not-a-refresh-token-of-oura"}, p.env);
+    REQUIRE(added.exit_code == 0);
+    REQUIRE(sim.call("POST", "/_sim/tokens/expire").status == 200);
+    auto id = p.enqueue({"--all", "--days", "11", "--resources", "sleep,daily_activity,workout"});
+    auto worker = p.start_worker({{"OURA_BACKFILL_CONCURRENCY", "1"}});
+    oura::test::wait_until("every chunk of the user waits for them", [&] {
+        return p.count("SELECT count(*) FROM oura.jobs WHERE state = 'waiting_token'") == 3;
+    });
+    CHECK(p.state(id) == "running");
+    // Parking spends no attempt: waiting never ends in the dead letter.
+    CHECK(p.count("SELECT count(*) FROM oura.jobs WHERE attempts > 0") == 0);
+    auto shown = p.command({"status", std::to_string(id)});
+    CHECK(shown.out.find("wait for users to reconnect") != std::string::npos);
+
+    // The user connects again: `users add` with the new pair resumes the parked chunks.
+    auto [new_access, new_refresh] = sim.mint_token(oura_id);
+    auto again = oura::test::run_binary(
+        "oura-admin", {"users", "add", "--access-token", new_access, "--refresh-token", new_refresh}, p.env);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.out.find("3 job(s) that waited for this user to reconnect resumed") != std::string::npos);
+    p.wait_finished(id);
+    CHECK(p.state(id) == "succeeded");
+    CHECK(worker.process->stop(SIGTERM, 30s) == 0);
+}
+
+TEST_CASE("the poller queues a new user's initial backfill once, and a second run queues nothing", "[e2e][backfill]") {
+    Simulator sim({"--users", "1", "--days", "5", "--seed", "13"});
+    TestDatabase db;
+    Platform p(sim, db);
+    p.register_users();  // OURA_INITIAL_BACKFILL_DAYS=0 here: users add queued nothing
+    REQUIRE(p.count("SELECT count(*) FROM oura.backfills") == 0);
+    auto env = p.env;
+    env["OURA_INITIAL_BACKFILL_DAYS"] = "30";
+    for (int run = 0; run < 2; ++run) {
+        auto r = oura::test::run_binary("poller", {"--days", "2", "--resources", "daily_activity"}, env);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK(p.count("SELECT count(*) FROM oura.backfills WHERE requested_by = 'initial' AND initial_for_user IS NOT NULL") == 1);
+    CHECK(p.count("SELECT to_day - from_day + 1 FROM oura.backfills") == 30);
+    CHECK(p.count("SELECT count(*) FROM oura.users WHERE initial_backfill_at IS NULL") == 0);
+}
