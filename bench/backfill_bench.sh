@@ -3,6 +3,7 @@
 # ideals it is measured against, in one invocation:
 #   1. zero latency, 1 worker process and 2 worker processes (concurrency 1 each): wall time and
 #      rows/s, against plain COPY of the very rows they wrote;
+#      (and one process with concurrency 4, the floor of the latency scenario below);
 #   2. 100 ms added to every Oura answer, one process with concurrency 4: wall time against
 #      requests x latency / concurrency;
 #   3. the simulator enforcing an application limit (BENCH_LIMIT requests per BENCH_WINDOW s) and the
@@ -48,15 +49,17 @@ start_sim() {  # start_sim NAME ARGS... ; sets sim_url
 export OURA_CLIENT_ID=oura-sim-client OURA_CLIENT_SECRET=oura-sim-secret OURA_TOKEN_ENCRYPTION_KEY=$(openssl rand -hex 32) \
        OURA_LOG_LEVEL=warn OURA_INITIAL_BACKFILL_DAYS=0 OURA_HTTP_PORT=0 OURA_BACKFILL_POLL_INTERVAL=200ms
 
-# One database per scenario, the user registered, the backfill queued; echoes the backfill id.
+# One database per scenario, the user registered, the backfill queued; sets id.
 prepare() {  # prepare DB
   psql -qX "$base/postgres" -c "CREATE DATABASE $1 TEMPLATE oura_template"
   export OURA_DATABASE_URL="$base/$1" OURA_API_BASE_URL=$sim_url
-  local id
-  id=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["user_id"])')
-  curl -fsS -X POST "$sim_url/_sim/users/$id/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
-  "$bin/backfill-worker" enqueue --all --days $((days + 1)) --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+  local user
+  user=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["user_id"])')
+  curl -fsS -X POST "$sim_url/_sim/users/$user/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
+  id=$("$bin/backfill-worker" enqueue --all --days $((days + 1)) --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 }
+
+scalar() { psql -qXAt "$OURA_DATABASE_URL" -c "$1"; }
 
 # Runs N worker processes (env as exported plus extra) until the backfill ends; echoes seconds.
 run_workers() {  # run_workers ID N [VAR=VALUE...]
@@ -69,12 +72,12 @@ run_workers() {  # run_workers ID N [VAR=VALUE...]
     w+=($!)
     pids+=($!)
   done
-  "$bin/backfill-worker" status "$id" --wait --interval 60 >/dev/null || echo "backfill $id did not succeed" >&2
+  # Polled every 50 ms (status --wait prints at most once a second).
+  while [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = running ]; do sleep 0.05; done
+  [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = succeeded ] || echo "backfill $id did not succeed" >&2
   since "$started"
   for p in "${w[@]}"; do kill -TERM "$p"; wait "$p" || true; done
 }
-
-scalar() { psql -qXAt "$OURA_DATABASE_URL" -c "$1"; }
 
 # Rows in every table a backfill writes.
 tables="oura_documents daily_summaries sleep_episodes sleep_samples heart_rate_samples ring_battery_levels workouts sessions enhanced_tags tags rest_mode_periods ring_configurations personal_info"
@@ -88,7 +91,7 @@ t0=$(now)
 start_sim plain
 t_sim=$(since "$t0")
 
-id=$(prepare bench_one)
+prepare bench_one
 t_one=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=1)
 rows=$(count_rows)
 requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
@@ -108,10 +111,13 @@ t0=$(now)
 psql -qX -v ON_ERROR_STOP=1 "$base/bench_copy" -f "$copy_script"
 t_copy=$(since "$t0")
 
-id=$(prepare bench_two)
+prepare bench_two
 t_two=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=1)
 
-id=$(prepare bench_latency)
+prepare bench_four
+t_four=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=4)
+
+prepare bench_latency
 curl -fsS -X POST "$sim_url/_sim/faults" -d '{"route":"*","kind":"latency","latency_ms":100}' >/dev/null
 t_latency=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=4)
 latency_requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
@@ -127,7 +133,7 @@ kill -TERM "$idle"
 wait "$idle" || true
 
 start_sim limited --rate-limit-per-app "$limit/$window"
-id=$(prepare bench_limited)
+prepare bench_limited
 curl -fsS -X DELETE "$sim_url/_sim/stats" >/dev/null
 t_limited=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=4 OURA_API_BUDGET_REQUESTS="$limit" OURA_API_BUDGET_WINDOW="${window}s")
 limited_requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
@@ -135,13 +141,14 @@ limited_429=$(curl -fsS "$sim_url/_sim/stats" | python3 -c 'import json,sys; r=j
 
 python3 - <<PY
 days, rows, chunks, requests = $days, $rows, $chunks, $requests
-one, two, copy, latency, limited = $t_one, $t_two, $t_copy, $t_latency, $t_limited
+one, two, four, copy, latency, limited = $t_one, $t_two, $t_four, $t_copy, $t_latency, $t_limited
 lat_req, lim_req, lim429, limit, window = $latency_requests, $limited_requests, $limited_429, $limit, $window
 rss = $rss_kib / 1024
 print(f"backfill bench: 1 user x {days} days, every resource: {chunks} chunks, {requests} Oura requests, {rows} rows "
       f"(simulator generated its data in $t_sim s)")
 print(f"  1 worker  (concurrency 1):        {one:8.2f} s  {rows / one:9.0f} rows/s")
 print(f"  2 workers (concurrency 1 each):   {two:8.2f} s  {rows / two:9.0f} rows/s")
+print(f"  1 worker  (concurrency 4):        {four:8.2f} s  {rows / four:9.0f} rows/s")
 print(f"  baseline: psql COPY of the rows:  {copy:8.2f} s  {rows / copy:9.0f} rows/s   (1 worker / COPY: {one / copy:.1f}x)")
 ideal = lat_req * 0.100 / 4
 print(f"  100 ms latency, concurrency 4:    {latency:8.2f} s  ideal {ideal:.2f} s (requests x latency / 4): {latency / ideal:.2f}x")

@@ -193,6 +193,10 @@ TEST_CASE("two users' two years arrive through their initial backfills exactly a
     CHECK(metrics.body.find("oura_jobs_processed_total{kind=\"backfill_chunk\",outcome=\"completed\"}") != std::string::npos);
     CHECK(metrics.body.find("oura_backfill_rows_written_total") != std::string::npos);
     CHECK(metrics.body.find("oura_budget_tokens_remaining") != std::string::npos);
+    std::ofstream(p.dir / "metrics.txt") << metrics.body;
+    auto lint = oura::core::run_process({"sh", "-c", "promtool check metrics < \"$0\"", (p.dir / "metrics.txt").string()});
+    INFO(lint.out << lint.err);
+    CHECK(lint.exit_code == 0);
     CHECK(worker.process->stop(SIGTERM, 30s) == 0);
 }
 
