@@ -1,36 +1,69 @@
 #!/usr/bin/env bash
-# The main job on one machine: a private PostgreSQL cluster (kept in .demo/ between runs), the
-# built-in Oura simulator — or your own account when OURA_ACCESS_TOKEN/OURA_REFRESH_TOKEN and
-# OURA_CLIENT_ID/OURA_CLIENT_SECRET are set — the schema, the users, one poller pass, and a look
-# at what landed.
-#   deploy/demo.sh          run (again: a second pass only fetches what changed)
-#   deploy/demo.sh stop     stop the demo's PostgreSQL
-#   deploy/demo.sh reset    stop it and delete .demo/
+# The whole platform on one machine, from nothing to a live status page:
+#   a private PostgreSQL cluster (kept in .demo/ between runs), the built-in Oura simulator with
+#   2 people × 1 year — or your own Oura account when OURA_CLIENT_ID and OURA_CLIENT_SECRET are set —
+#   the schema, every service (ingest-webhook, backfill-worker, query-api), both people connected
+#   through the real OAuth flow, their initial backfills with live progress, one poller pass, a few
+#   signed webhook deliveries, and then what to open. Runs until Ctrl-C and stops what it started.
+#
+#   deploy/demo.sh [run] [--exit-after-sync]   run (again: the data is reused; only what changed is fetched)
+#   deploy/demo.sh stop                        stop the demo's PostgreSQL (services stop with Ctrl-C)
+#   deploy/demo.sh reset                       stop it and delete .demo/
+#
+# --exit-after-sync: stop everything and exit 0 once the first full sync is done and the status
+# page says so (what the demo's test runs). OURA_DEMO_BIN=DIR uses binaries already built there.
+# Ports: OURA_DEMO_PORT (PostgreSQL, 54329), OURA_DEMO_HTTP_PORT (first of three, 8081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 demo=$root/.demo
 pgbin=/usr/lib/postgresql/15/bin
 port=${OURA_DEMO_PORT:-54329}
+http_base=${OURA_DEMO_HTTP_PORT:-8081}
+webhook_port=$http_base
+query_port=$((http_base + 1))
+backfill_port=$((http_base + 2))
 
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pg_running() { [ -f "$demo/pg/postmaster.pid" ] && as_postgres "$pgbin/pg_ctl" -D "$demo/pg" status >/dev/null 2>&1; }
+say() { printf 'demo: %s\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
-case "${1:-run}" in
-  stop)  pg_running && as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -m fast stop >/dev/null; echo "demo: PostgreSQL stopped"; exit 0 ;;
-  reset) pg_running && as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -m fast stop >/dev/null; rm -rf "$demo"; echo "demo: removed .demo/"; exit 0 ;;
-  run) ;;
-  *) echo "usage: deploy/demo.sh [run|stop|reset]" >&2; exit 2 ;;
+exit_after_sync=0
+command=run
+for arg in "$@"; do
+  case "$arg" in
+    run|stop|reset) command=$arg ;;
+    --exit-after-sync) exit_after_sync=1 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown argument '$arg' (deploy/demo.sh --help)" >&2; exit 2 ;;
+  esac
+done
+
+case "$command" in
+  stop)  pg_running && as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -m fast stop >/dev/null; say "PostgreSQL stopped"; exit 0 ;;
+  reset) pg_running && as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -m fast stop >/dev/null; rm -rf "$demo"; say "removed .demo/"; exit 0 ;;
 esac
 
-bash deploy/install-deps.sh
-echo "demo: building (release preset; the first build takes a few minutes)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j"$(nproc)" --target oura-migrate oura-sim oura-admin poller
-bin=$root/build/release/bin
+# ---------------------------------------------------------------------------------------------
+# Build and database
 
-mkdir -p "$demo"
+if [ -n "${OURA_DEMO_BIN:-}" ]; then
+  bin=$OURA_DEMO_BIN
+else
+  bash deploy/install-deps.sh
+  say "building (release preset; the first build takes several minutes)"
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j"$(nproc)"
+  bin=$root/build/release/bin
+fi
+for b in oura-migrate oura-sim oura-admin poller backfill-worker ingest-webhook query-api; do
+  [ -x "$bin/$b" ] || die "$bin/$b is missing: build the project first"
+done
+
+mkdir -p "$demo/logs" "$demo/secrets"
 chmod 755 "$demo"
+chmod 700 "$demo/secrets"
 if [ ! -d "$demo/pg" ]; then
   mkdir -p "$demo/pg"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$demo/pg"
@@ -40,67 +73,188 @@ if ! pg_running; then
   as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -l "$demo/pg/server.log" -w start \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" >/dev/null
 fi
-psql -q -X "postgresql://postgres@127.0.0.1:$port/postgres" -tc "SELECT 1 FROM pg_database WHERE datname='oura'" | grep -q 1 \
-  || psql -q -X "postgresql://postgres@127.0.0.1:$port/postgres" -c "CREATE DATABASE oura" >/dev/null
-export OURA_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/oura"
+admin_url="postgresql://postgres@127.0.0.1:$port"
+psql -q -X "$admin_url/postgres" -tc "SELECT 1 FROM pg_database WHERE datname='oura'" | grep -q 1 \
+  || psql -q -X "$admin_url/postgres" -c "CREATE DATABASE oura" >/dev/null
+OURA_DATABASE_URL="$admin_url/oura" OURA_LOG_LEVEL=warn "$bin/oura-migrate"
+# The login roles of a real installation (docs/security.md), each with nothing of its own: the
+# services write as oura_app, /api/sql runs as oura_query_sql, Grafana reads as oura_grafana.
+# Local trust authentication: the cluster listens on 127.0.0.1 only.
+psql -q -X -v ON_ERROR_STOP=1 "$admin_url/oura" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN IN ROLE %I', r, g) AS ddl
+  FROM (VALUES ('oura_app', 'oura_writer'), ('oura_query_sql', 'oura_sql'), ('oura_grafana', 'oura_reader')) AS v(r, g)
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
+SQL
 
-# The key that seals OAuth tokens at rest; made once, kept beside the demo's data.
-if [ ! -s "$demo/token.key" ]; then (umask 077; openssl rand -hex 32 >"$demo/token.key"); fi
-export OURA_TOKEN_ENCRYPTION_KEY_FILE=$demo/token.key
-export OURA_LOG_LEVEL=${OURA_LOG_LEVEL:-warn}
+# Secrets, made once and kept beside the demo's data (mode 600): the token key, the API tokens,
+# the webhook verification token.
+secret() {
+  local f=$demo/secrets/$1
+  [ -s "$f" ] || (umask 077; openssl rand -hex "$2" >"$f")
+  cat "$f"
+}
+secret token.key 32 >/dev/null
+read_token=$(secret read.token 24)
+admin_token=$(secret admin.token 24)
+secret verification.token 24 >/dev/null
 
-"$bin/oura-migrate"
+export OURA_DATABASE_URL="$admin_url/oura?user=oura_app"
+export OURA_TOKEN_ENCRYPTION_KEY_FILE=$demo/secrets/token.key
+export OURA_QUERY_READ_TOKENS_FILE=$demo/secrets/read.token
+export OURA_QUERY_ADMIN_TOKENS_FILE=$demo/secrets/admin.token
+export OURA_WEBHOOK_VERIFICATION_TOKEN_FILE=$demo/secrets/verification.token
+export OURA_QUERY_SQL_DATABASE_URL="$admin_url/oura?user=oura_query_sql"
+export OURA_QUERY_COOKIE_SECURE=false   # plain HTTP on localhost
+export OURA_LOG_LEVEL=${OURA_LOG_LEVEL:-info}
+export OURA_OAUTH_REDIRECT_URI="http://127.0.0.1:$webhook_port/oauth/callback"
+export OURA_WEBHOOK_CALLBACK_URL="http://127.0.0.1:$webhook_port/webhook/oura"
+export OURA_INITIAL_BACKFILL_DAYS=${OURA_INITIAL_BACKFILL_DAYS:-366}
 
-sim_pid=""
-cleanup() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null || true; }
+# ---------------------------------------------------------------------------------------------
+# Everything started from here is stopped on exit (Ctrl-C included); PostgreSQL keeps running for
+# the next run unless --exit-after-sync (then the demo leaves nothing behind but .demo/).
+
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$exit_after_sync" = 1 ] && pg_running; then as_postgres "$pgbin/pg_ctl" -D "$demo/pg" -m fast stop >/dev/null; fi
+}
 trap cleanup EXIT
+trap 'echo; say "stopping"; exit 0' INT TERM
 
-if [ -n "${OURA_ACCESS_TOKEN:-}" ] && [ -n "${OURA_REFRESH_TOKEN:-}" ]; then
-  : "${OURA_CLIENT_ID:?set OURA_CLIENT_ID to your Oura application's client id}"
-  : "${OURA_CLIENT_SECRET:?set OURA_CLIENT_SECRET to your Oura application's client secret}"
-  echo "demo: using your Oura account"
-  # printf is a shell builtin: the tokens go through a pipe, never onto a command line (ps).
-  printf '%s\n%s\n' "$OURA_ACCESS_TOKEN" "$OURA_REFRESH_TOKEN" | "$bin/oura-admin" users add --tokens-file -
-  days=${OURA_DEMO_DAYS:-30}
+wait_ready() {  # URL NAME LOG
+  for _ in $(seq 1 150); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  tail -20 "$3" >&2
+  die "$2 did not become ready (log: $3)"
+}
+
+real_oura=0
+if [ -n "${OURA_CLIENT_ID:-}" ] && [ -n "${OURA_CLIENT_SECRET:-}" ]; then
+  real_oura=1
+  export OURA_API_BASE_URL=${OURA_API_BASE_URL:-https://api.ouraring.com}
+  export OURA_AUTH_BASE_URL=${OURA_AUTH_BASE_URL:-https://cloud.ouraring.com}
+  [ -n "${OURA_DEMO_REDIRECT_URI:-}" ] && export OURA_OAUTH_REDIRECT_URI=$OURA_DEMO_REDIRECT_URI
+  say "using your Oura application $OURA_CLIENT_ID (redirect URI $OURA_OAUTH_REDIRECT_URI must be registered with it)"
 else
-  echo "demo: using the simulator (3 users, 90 days; set OURA_ACCESS_TOKEN and OURA_REFRESH_TOKEN for your own ring)"
-  coproc SIM { exec "$bin/oura-sim" --port 0 --users 3 --days 90 --seed 1 2>"$demo/oura-sim.log"; }
-  sim_pid=$SIM_PID
-  read -r sim_url <&"${SIM[0]}"
+  say "starting the Oura simulator: 2 people, 1 year of ring data"
+  fifo=$demo/sim.out
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  "$bin/oura-sim" --port 0 --users 2 --days 365 --seed 1 --webhook-retry-base-ms 200 >"$fifo" 2>"$demo/logs/oura-sim.log" &
+  pids+=($!)
+  read -r sim_url <"$fifo"
+  rm -f "$fifo"
   export OURA_API_BASE_URL=$sim_url OURA_AUTH_BASE_URL=$sim_url
   export OURA_CLIENT_ID=oura-sim-client OURA_CLIENT_SECRET=oura-sim-secret
-  for id in $(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(" ".join(u["user_id"] for u in json.load(sys.stdin)))'); do
-    # The token endpoint's JSON answer goes in as it comes, through a pipe.
-    curl -fsS -X POST "$sim_url/_sim/users/$id/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
-  done
-  days=91
 fi
 
-echo "demo: one poller pass over the last $days days"
-start=$(date +%s.%N)
-OURA_LOG_LEVEL=info "$bin/poller" --days "$days" 2>"$demo/poller.log" || { tail -5 "$demo/poller.log"; exit 1; }
-elapsed=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
-python3 - "$demo/poller.log" "$elapsed" <<'PY'
+start_service() {  # NAME PORT ARGS…
+  local name=$1 p=$2
+  shift 2
+  OURA_HTTP_PORT=$p "$bin/$name" "$@" >>"$demo/logs/$name.log" 2>&1 &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$p/readyz" "$name" "$demo/logs/$name.log"
+  say "$name ready on http://127.0.0.1:$p"
+}
+start_service ingest-webhook "$webhook_port"
+start_service query-api "$query_port"
+start_service backfill-worker "$backfill_port" run
+
+# ---------------------------------------------------------------------------------------------
+# Connect the people through the real OAuth flow: /oauth/start (admin token) → Oura's authorize
+# page → /oauth/callback, which stores the tokens sealed and queues the initial backfill.
+
+connect_simulated() {  # INDEX
+  local location page
+  location=$(curl -fsS -o /dev/null -w '%{redirect_url}' -H "Authorization: Bearer $admin_token" \
+    "http://127.0.0.1:$webhook_port/oauth/start?login_hint=$1")
+  [ -n "$location" ] || die "/oauth/start gave no redirect (log: $demo/logs/ingest-webhook.log)"
+  location=$(curl -fsS -o /dev/null -w '%{redirect_url}' "$location")   # the simulator approves
+  page=$(curl -sS "$location")                                          # our callback
+  printf '%s' "$page" | grep -q -i "connected" || die "connecting person $1 failed: $(printf '%s' "$page" | sed 's/<[^>]*>/ /g' | tr -s ' ' | head -c 300)"
+}
+
+connected=$(psql -X -At "$admin_url/oura" -c "SELECT count(*) FROM oura.users u JOIN oura_secret.oauth_tokens t USING (user_id)")
+if [ "$real_oura" = 1 ]; then
+  if [ "$connected" = 0 ]; then
+    start=$(curl -fsS -o /dev/null -w '%{redirect_url}' -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$webhook_port/oauth/start")
+    say "open this address in a browser on this machine and approve the access:"
+    echo "    $start"
+    say "waiting for the callback …"
+    until [ "$(psql -X -At "$admin_url/oura" -c "SELECT count(*) FROM oura_secret.oauth_tokens")" != 0 ]; do sleep 2; done
+  fi
+else
+  for i in 0 1; do connect_simulated "$i"; done
+  say "connected 2 people through OAuth (authorize → callback); their tokens are sealed in oura_secret"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Initial backfills, followed live (a bar on a terminal, one line per interval otherwise).
+
+for id in $("$bin/backfill-worker" list --json | python3 -c '
+import json, sys
+for b in json.load(sys.stdin).get("backfills", []):
+    if b.get("state") in ("running", "pending"):
+        print(b["id"])'); do
+  say "backfill $id: following it (backfill-worker status $id --wait)"
+  OURA_LOG_LEVEL=warn "$bin/backfill-worker" status "$id" --wait --interval 2 || die "backfill $id ended with failed chunks: backfill-worker status $id"
+done
+
+say "one poller pass (it also ensures the webhook subscriptions through Oura's handshake)"
+OURA_LOG_LEVEL=info "$bin/poller" 2>"$demo/logs/poller.log" || { tail -5 "$demo/logs/poller.log"; die "the poller failed"; }
+python3 - "$demo/logs/poller.log" <<'PY'
 import json, sys
 line = [json.loads(l) for l in open(sys.argv[1]) if '"poller run finished"' in l][-1]
-print(f"demo: poller finished in {sys.argv[2]} s: {line['inserted']} inserted, {line['updated']} updated, "
-      f"{line['unchanged']} unchanged, {line['deleted']} deleted, {line['failures']} failures")
+print(f"demo: poller: {line['inserted']} inserted, {line['updated']} updated, {line['unchanged']} unchanged, "
+      f"{line['deleted']} deleted, {line['failures']} failures in {line['duration_seconds']:.1f} s")
 PY
 
-"$bin/oura-admin" users list
-psql -X -q "$OURA_DATABASE_URL" <<'SQL'
-\echo
-\echo 'Last 7 days (oura.daily_summaries):'
-SELECT u.user_id AS "user", d.day, d.sleep_score AS sleep, d.readiness_score AS readiness,
-       d.activity_score AS activity, d.activity_steps AS steps
-  FROM oura.daily_summaries d JOIN oura.users u USING (user_id)
- WHERE d.day > current_date - 7 ORDER BY u.user_id, d.day DESC LIMIT 21;
-\echo 'Rows per table:'
-SELECT 'oura_documents' AS "table", count(*) FROM oura.oura_documents
-UNION ALL SELECT 'heart_rate_samples', count(*) FROM oura.heart_rate_samples
-UNION ALL SELECT 'sleep_episodes', count(*) FROM oura.sleep_episodes
-UNION ALL SELECT 'sleep_samples', count(*) FROM oura.sleep_samples
-UNION ALL SELECT 'workouts', count(*) FROM oura.workouts;
-SQL
-echo "demo: explore with   psql $OURA_DATABASE_URL"
-echo "demo: run again to see a second pass write nothing; 'deploy/demo.sh stop' stops PostgreSQL"
+if [ "$real_oura" = 0 ]; then
+  say "the simulator changes two documents and delivers signed webhooks"
+  for who in 0 1; do
+    uid=$(curl -fsS "$sim_url/_sim/users" | python3 -c "import json,sys; print(json.load(sys.stdin)[$who]['user_id'])")
+    doc=$(curl -fsS "$sim_url/_sim/truth/$uid/daily_readiness" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][-1]["id"])')
+    curl -fsS -X POST "$sim_url/_sim/documents/$uid/daily_readiness/$doc/revise" >/dev/null
+  done
+  curl -fsS -X POST "$sim_url/_sim/webhooks/flush" >/dev/null || say "some deliveries are still being retried"
+  delivered=$(curl -fsS "$sim_url/_sim/deliveries" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d.get("deliveries", d) if isinstance(d, dict) else d; print(sum(1 for x in d if x.get("outcome") == "delivered"))')
+  say "$delivered webhook deliveries acknowledged by ingest-webhook (each committed before its 2xx)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# What to open.
+
+login_code=$("$bin/oura-admin" status-link --ttl 10m)
+status_url="http://127.0.0.1:$query_port/status"
+cat <<EOF
+
+  ── The platform is running ──────────────────────────────────────────────────────────────
+  Status page (this link logs you in once, for 10 minutes; then use the read token):
+      $status_url/login?code=$login_code
+  Read API (read token in $demo/secrets/read.token):
+      curl -H "Authorization: Bearer \$(cat $demo/secrets/read.token)" "http://127.0.0.1:$query_port/api/daily_summaries?start=$(date -u -d '-7 days' +%F)&end=$(date -u +%F)"
+      curl -H "Authorization: Bearer \$(cat $demo/secrets/read.token)" -X POST "http://127.0.0.1:$query_port/api/sql" \\
+           -d '{"sql":"SELECT day, readiness_score FROM oura.daily_summaries ORDER BY day DESC LIMIT \$1","params":[7]}'
+      curl -H "Authorization: Bearer \$(cat $demo/secrets/read.token)" "http://127.0.0.1:$query_port/api/export?resource=heartrate&format=csv&start=$(date -u -d '-2 days' +%F)&end=$(date -u +%F)" -o hr.csv
+  Metrics:  http://127.0.0.1:$webhook_port/metrics  http://127.0.0.1:$query_port/metrics  http://127.0.0.1:$backfill_port/metrics
+  Backfills:  OURA_DATABASE_URL='$OURA_DATABASE_URL' $bin/backfill-worker list
+  Grafana: add a PostgreSQL datasource host 127.0.0.1:$port, database oura, user oura_grafana (no
+      password, TLS off), or use deploy/grafana/ (provisioning) with the dashboards in dashboards/.
+  SQL:  psql "$admin_url/oura?user=oura_grafana"
+  Logs: $demo/logs/
+  ──────────────────────────────────────────────────────────────────────────────────────────
+EOF
+
+if [ "$exit_after_sync" = 1 ]; then
+  # The status page as a script sees it: every user × resource fresh.
+  curl -fsS -H "Authorization: Bearer $read_token" "$status_url?fragment=1" >"$demo/status.html" || die "the status page did not answer"
+  say "status page saved to $demo/status.html; exiting (--exit-after-sync)"
+  exit 0
+fi
+say "running until Ctrl-C"
+while :; do sleep 3600 & wait $!; done
