@@ -273,7 +273,8 @@ readiness = dashboard(
               f"WHERE {DAYS} AND readiness_score IS NOT NULL ORDER BY day DESC LIMIT 1) s CROSS JOIN LATERAL (VALUES "
               + ", ".join(f"('{label}', s.{c})" for c, label in READINESS_CONTRIBUTORS)
               + ") AS v (contributor, score) WHERE v.score IS NOT NULL ORDER BY v.score LIMIT 1",
-              "none", w=6, thresholds=SCORE_STEPS, options={"textMode": "value_and_name"}),
+              "none", w=6, thresholds=SCORE_STEPS,
+              options={"textMode": "value_and_name", "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": True}}),
         Panel("table", "Hardest days and what pulled them down",
               "The ten days of the range with the lowest readiness, with their lowest contributor.",
               "SELECT s.day AS \"Day\", s.readiness_score AS \"Readiness\", w.contributor AS \"Lowest contributor\", w.score AS \"Its score\" "
@@ -307,6 +308,7 @@ readiness = dashboard(
               f"FROM oura.daily_summaries WHERE {DAYS} ORDER BY 1", "none", min=0, max=100),
         Panel("stat", "Resilience", "Latest resilience level: limited, adequate, solid, strong or exceptional.",
               latest("daily_summaries", "resilience_level", "Resilience"), "none", w=4,
+              options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "/^Resilience$/", "values": False}},
               mappings=value_colors({"limited": "red", "adequate": "orange", "solid": "yellow", "strong": "green", "exceptional": "dark-green"})),
         Panel("piechart", "Days by resilience level", "How many days of the range had each resilience level.",
               f"SELECT resilience_level AS \"Level\", count(*) AS \"Days\" FROM oura.daily_summaries WHERE {DAYS} "

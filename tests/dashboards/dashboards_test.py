@@ -204,6 +204,10 @@ def check_panel(dsn, file, panel, label, dashboard_from, user, now):
         expected -= metrics
     for col in sorted(expected - set(header)):
         problems.append(f"{at}: field config refers to column {col!r}, the query returns {header}")
+    # A stat that picks its fields by regex (to show a text value) must match a column.
+    fields = panel.get("options", {}).get("reduceOptions", {}).get("fields", "")
+    if fields.startswith("/") and fields.endswith("/") and not any(re.search(fields[1:-1], h) for h in header):
+        problems.append(f"{at}: reduceOptions.fields {fields} matches no column of {header}")
     return problems
 
 
