@@ -328,7 +328,7 @@ activity = dashboard(
     ["activity"],
     [
         Row("Latest day"),
-        Panel("stat", "Steps", "Steps of the latest day against your 30-day mean: red when under 70 % of your usual.",
+        Panel("stat", "Steps, latest day", "Steps of the latest day against your 30-day mean: red when under 70 % of your usual.",
               "SELECT steps AS \"Steps\", 100.0 * steps / nullif(steps_baseline_30d, 0) AS \"% of your usual\" FROM oura.daily_baselines "
               f"WHERE {DAYS} AND steps IS NOT NULL ORDER BY day DESC LIMIT 1", "short",
               overrides={"% of your usual": {"unit": "percent", "decimals": 0,
@@ -393,6 +393,9 @@ activity = dashboard(
 
 # --------------------------------------------------------------------------------------------
 HR = "FROM oura.heart_rate_samples WHERE user_id = $user AND $__timeFilter(ts)"
+# The hourly rollup (migration 0018): ~24 rows a day instead of ~1,000 samples, for panels over
+# days to years. An hour counts when it starts inside the range.
+HOURLY = "FROM oura.heart_rate_hourly WHERE user_id = $user AND $__timeFilter(hour)"
 
 heart = dashboard(
     "oura-heart", "Oura · Heart",
@@ -402,22 +405,23 @@ heart = dashboard(
         Panel("stat", "Latest heart rate", "The newest heart-rate sample in the range.",
               f"SELECT bpm AS \"Heart rate\" {HR} ORDER BY ts DESC LIMIT 1", BPM, color=RED),
         Panel("stat", "Lowest in range", "Lowest heart rate of the range, any source.",
-              f"SELECT min(bpm) AS \"Lowest\" {HR}", BPM, color=BLUE),
+              f"SELECT min(bpm_min) AS \"Lowest\" {HOURLY}", BPM, color=BLUE),
         Panel("stat", "Highest in range", "Highest heart rate of the range, any source (workouts usually).",
-              f"SELECT max(bpm) AS \"Highest\" {HR}", BPM, color=ORANGE),
+              f"SELECT max(bpm_max) AS \"Highest\" {HOURLY}", BPM, color=ORANGE),
         Panel("stat", "Resting heart rate, latest night", "Lowest heart rate of the latest night against your 30-day mean.",
               "SELECT resting_hr_bpm AS \"Resting\", resting_hr_bpm - resting_hr_baseline_30d AS \"vs baseline\" FROM oura.daily_baselines "
               f"WHERE {DAYS} AND resting_hr_bpm IS NOT NULL ORDER BY day DESC LIMIT 1", BPM, w=8,
               overrides={"vs baseline": {"decimals": 1, "thresholds": steps(GREEN, (1, YELLOW), (3, ORANGE), (5, RED))}},
               options={"colorMode": "value"}),
         Panel("piechart", "Samples by source", "Where the range's heart-rate samples came from: awake, sleep, rest, workout, session, live.",
-              f"SELECT source AS \"Source\", count(*) AS \"Samples\" {HR} GROUP BY 1 ORDER BY 2 DESC", "short", w=4, h=4),
+              f"SELECT source AS \"Source\", sum(samples) AS \"Samples\" {HOURLY} GROUP BY 1 ORDER BY 2 DESC", "short", w=4, h=4),
         Panel("timeseries", "Daily heart-rate range", "Lowest, mean and highest heart rate of each day (UTC days).",
-              f"SELECT $__timeGroupAlias(ts, '1d', NULL), min(bpm) AS \"Lowest\", avg(bpm) AS \"Mean\", max(bpm) AS \"Highest\" {HR} GROUP BY 1 ORDER BY 1",
+              f"SELECT $__timeGroupAlias(hour, '1d', NULL), min(bpm_min) AS \"Lowest\", sum(bpm_sum)::float8 / sum(samples) AS \"Mean\", "
+              f"max(bpm_max) AS \"Highest\" {HOURLY} GROUP BY 1 ORDER BY 1",
               BPM, overrides={"Lowest": {"color": {"mode": "fixed", "fixedColor": "blue"}},
                               "Highest": {"color": {"mode": "fixed", "fixedColor": "red"}}}),
         Panel("timeseries", "Heart rate by source", "Daily mean heart rate per source: sleep lowest, workouts highest.",
-              f"SELECT $__timeGroupAlias(ts, '1d'), source AS metric, avg(bpm) AS value {HR} GROUP BY 1, 2 ORDER BY 1", BPM),
+              f"SELECT $__timeGroupAlias(hour, '1d'), source AS metric, sum(bpm_sum)::float8 / sum(samples) AS value {HOURLY} GROUP BY 1, 2 ORDER BY 1", BPM),
         Panel("timeseries", "Last 24 hours", "Heart rate over the last 24 hours of the range, 5-minute means.",
               f"SELECT $__timeGroupAlias(ts, '5m'), avg(bpm) AS \"Heart rate\" {HR} AND ts > $__timeTo()::timestamptz - interval '24 hours' "
               "GROUP BY 1 ORDER BY 1", BPM, w=24, color=RED),
@@ -425,14 +429,15 @@ heart = dashboard(
               f"SELECT $__timeGroupAlias(day::timestamp, '1w'), avg(lowest_heart_rate_bpm) AS \"Weekly mean\", min(lowest_heart_rate_bpm) AS \"Weekly lowest\" "
               f"{NIGHTS} GROUP BY 1 ORDER BY 1", BPM),
         Panel("barchart", "Heart rate by hour of day", "Mean heart rate for each hour of your day (your clock, from the UTC offset of your latest daily data) over the range.",
-              "SELECT lpad(h::text, 2, '0') || ':00' AS \"Hour\", avg(bpm) AS \"Mean heart rate\" FROM (SELECT extract(hour FROM ts AT TIME ZONE "
+              "SELECT lpad(h::text, 2, '0') || ':00' AS \"Hour\", sum(bpm_sum)::float8 / sum(samples) AS \"Mean heart rate\" FROM (SELECT extract(hour FROM hour AT TIME ZONE "
               "make_interval(mins => coalesce((SELECT readiness_utc_offset_minutes FROM oura.daily_summaries WHERE user_id = $user "
-              "AND readiness_utc_offset_minutes IS NOT NULL ORDER BY day DESC LIMIT 1), 0)))::int AS h, bpm "
-              f"{HR} AND source IN ('awake', 'sleep', 'rest')) t GROUP BY h ORDER BY h", BPM, x_field="Hour"),
+              "AND readiness_utc_offset_minutes IS NOT NULL ORDER BY day DESC LIMIT 1), 0)))::int AS h, bpm_sum, samples "
+              f"{HOURLY} AND source IN ('awake', 'sleep', 'rest')) t GROUP BY h ORDER BY h", BPM, x_field="Hour"),
         Panel("table", "Heart rate in workouts", "Mean and peak heart rate of each workout in the range, from the workout samples.",
-              "SELECT w.start_at AS \"Start\", w.activity AS \"Activity\", w.intensity AS \"Intensity\", avg(h.bpm) AS \"Mean\", max(h.bpm) AS \"Peak\" "
-              "FROM oura.workouts w JOIN oura.heart_rate_samples h ON h.user_id = w.user_id AND h.ts >= w.start_at AND h.ts < w.end_at "
-              "AND h.source = 'workout' WHERE w.user_id = $user AND $__timeFilter(w.start_at) GROUP BY 1, 2, 3 ORDER BY 1 DESC",
+              "SELECT w.start_at AS \"Start\", w.activity AS \"Activity\", w.intensity AS \"Intensity\", h.mean AS \"Mean\", h.peak AS \"Peak\" "
+              "FROM oura.workouts w CROSS JOIN LATERAL (SELECT avg(bpm) AS mean, max(bpm) AS peak FROM oura.heart_rate_samples "
+              "WHERE user_id = $user AND ts >= w.start_at AND ts < w.end_at AND source = 'workout') h "
+              "WHERE w.user_id = $user AND $__timeFilter(w.start_at) AND h.peak IS NOT NULL ORDER BY 1 DESC",
               BPM, w=24, overrides={"Start": {"unit": "dateTimeAsLocal"}, "Mean": {"decimals": 0}}),
     ])
 
@@ -624,7 +629,7 @@ pipeline = dashboard(
               "SELECT $__timeGroupAlias(first_seen_at, '1d'), resource AS metric, count(*) AS value FROM oura.document_ingest "
               "WHERE $__timeFilter(first_seen_at) GROUP BY 1, 2 ORDER BY 1", "short", draw=BARS, stack=True),
         Panel("timeseries", "Heart-rate samples per day", "Heart-rate samples stored per day for this person: gaps are days the ring was off or not synced.",
-              f"SELECT $__timeGroupAlias(ts, '1d', 0), count(*) AS \"Samples\" {HR} GROUP BY 1 ORDER BY 1", "short", draw=BARS),
+              f"SELECT $__timeGroupAlias(hour, '1d', 0), sum(samples) AS \"Samples\" {HOURLY} GROUP BY 1 ORDER BY 1", "short", draw=BARS),
         Panel("table", "Recent sync runs", "The latest 50 sync runs of the range with their outcome.",
               "SELECT started_at AS \"Started\", kind AS \"Kind\", status AS \"Status\", extract(epoch FROM finished_at - started_at) AS \"Duration\", "
               "(summary ->> 'failures')::int AS \"Failures\", error AS \"Error\" FROM oura.sync_runs WHERE $__timeFilter(started_at) "
