@@ -433,11 +433,12 @@ heart = dashboard(
               "make_interval(mins => coalesce((SELECT readiness_utc_offset_minutes FROM oura.daily_summaries WHERE user_id = $user "
               "AND readiness_utc_offset_minutes IS NOT NULL ORDER BY day DESC LIMIT 1), 0)))::int AS h, bpm_sum, samples "
               f"{HOURLY} AND source IN ('awake', 'sleep', 'rest')) t GROUP BY h ORDER BY h", BPM, x_field="Hour"),
-        Panel("table", "Heart rate in workouts", "Mean and peak heart rate of each workout in the range, from the workout samples.",
+        Panel("table", "Heart rate in workouts", "Mean and peak heart rate of the latest 50 workouts of the range, from the workout samples.",
               "SELECT w.start_at AS \"Start\", w.activity AS \"Activity\", w.intensity AS \"Intensity\", h.mean AS \"Mean\", h.peak AS \"Peak\" "
-              "FROM oura.workouts w CROSS JOIN LATERAL (SELECT avg(bpm) AS mean, max(bpm) AS peak FROM oura.heart_rate_samples "
+              "FROM (SELECT * FROM oura.workouts WHERE user_id = $user AND $__timeFilter(start_at) ORDER BY start_at DESC LIMIT 50) w "
+              "CROSS JOIN LATERAL (SELECT avg(bpm) AS mean, max(bpm) AS peak FROM oura.heart_rate_samples "
               "WHERE user_id = $user AND ts >= w.start_at AND ts < w.end_at AND source = 'workout') h "
-              "WHERE w.user_id = $user AND $__timeFilter(w.start_at) AND h.peak IS NOT NULL ORDER BY 1 DESC",
+              "WHERE h.peak IS NOT NULL ORDER BY 1 DESC",
               BPM, w=24, overrides={"Start": {"unit": "dateTimeAsLocal"}, "Mean": {"decimals": 0}}),
     ])
 
