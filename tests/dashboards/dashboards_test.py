@@ -2,6 +2,7 @@
 """Dashboard tests (ctest label `dashboards`).
 
     dashboards_test.py structure          uids, ids, schema version, datasource refs, and the linter
+    dashboards_test.py macros             the expansion of Grafana's macros, case by case
     dashboards_test.py queries STATE BIN  every panel's SQL against a database the real simulator
                                           and the real poller filled (2 people x 400 days), for the
                                           last 30 days and the last year, connected as a role that
@@ -138,6 +139,35 @@ def structure():
         if not os.path.exists(os.path.join(prov, f)):
             problems.append(f"deploy/grafana/{f} is missing")
     return report(problems, f"{len(dashes)} dashboards, {total} panels, structure and lint")
+
+
+def macros():
+    """The expansion itself, against what Grafana's macros.go produces for the same input."""
+    f = datetime(2026, 10, 31, 4, 5, 6, 123000, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 30, 4, 5, 6, tzinfo=timezone.utc)
+    cases = [
+        ("SELECT $__time(day::timestamp)", 'SELECT day::timestamp AS "time"'),
+        ("WHERE $__timeFilter(ts)", "WHERE ts BETWEEN '2026-10-31T04:05:06.123Z' AND '2026-11-30T04:05:06Z'"),
+        ("$__timeFrom()::date <= $__timeTo()::date", "'2026-10-31T04:05:06.123Z'::date <= '2026-11-30T04:05:06Z'::date"),
+        ("SELECT $__timeGroupAlias(ts, '1d', NULL), x", 'SELECT floor(extract(epoch from ts)/86400)*86400 AS "time", x'),
+        ("SELECT $__timeGroup(ts,'5m'), x", 'SELECT floor(extract(epoch from ts)/300)*300 AS "time", x'),
+        ("GROUP BY $__timeGroup(ts, '1w', 0)", "GROUP BY floor(extract(epoch from ts)/604800)*604800"),
+        ("WHERE $__unixEpochFilter(t)", "WHERE t >= 1793419506 AND t <= 1796011506"),
+        ("$__unixEpochGroupAlias(t, '1h')", 'floor((t)/3600)*3600 AS "time"'),
+        ("user_id = $user AND u = ${user} AND v = [[user]] AND $username", "user_id = 7 AND u = 7 AND v = 7 AND $username"),
+    ]
+    problems = []
+    for sql, want in cases:
+        got = grafana_sql.interpolate(sql, {"user": 7}, f, t)
+        if got != want:
+            problems.append(f"{sql!r} expanded to {got!r}, Grafana sends {want!r}")
+    for bad in ("$__timeGroup(ts)", "$__timeGroup(ts, 'soon')", "$__timeGroup(ts, '1d', sometimes)", "$__nope(x)"):
+        try:
+            grafana_sql.interpolate(bad, {}, f, t)
+            problems.append(f"{bad!r} expanded without the error Grafana gives")
+        except grafana_sql.MacroError:
+            pass
+    return report(problems, f"{len(cases)} macro expansions and 4 refusals")
 
 
 def report(problems, what):
@@ -285,6 +315,8 @@ def bench(state, db, repeat):
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "structure":
         sys.exit(structure())
+    if len(sys.argv) >= 2 and sys.argv[1] == "macros":
+        sys.exit(macros())
     if len(sys.argv) == 4 and sys.argv[1] == "queries":
         sys.exit(queries(sys.argv[2], sys.argv[3]))
     if len(sys.argv) == 5 and sys.argv[1] == "bench":
