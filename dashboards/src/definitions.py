@@ -485,6 +485,11 @@ stress = dashboard(
         Panel("timeseries", "Breathing disturbance index", "Breathing disturbances per night (0-100).",
               f"SELECT $__time(day::timestamp), spo2_breathing_disturbance_index AS \"Breathing disturbance\" FROM oura.daily_summaries WHERE {DAYS} ORDER BY 1",
               "none", draw=BARS, thresholds=steps(GREEN, (5, YELLOW), (15, RED)), threshold_line=True, w=8),
+        Panel("timeseries", "Moments per week", "Guided sessions (Oura Moments: breathing, meditation, nap, relaxation, rest, body status) per week, by total minutes.",
+              weekly_buckets("SELECT start_at AS at, extract(epoch FROM end_at - start_at) AS secs FROM oura.sessions "
+                             "WHERE user_id = $user AND $__timeFilter(start_at)",
+                             "coalesce(sum(e.secs), 0) AS \"Time in Moments\", count(e.at) AS \"Moments\""),
+              "s", draw=BARS, w=12, overrides={"Moments": {"unit": "short", "custom.drawStyle": "points", "custom.axisPlacement": "right"}}),
         Row("Heart health"),
         Panel("stat", "Cardiovascular age", "Latest vascular age estimate (an age in years).",
               latest("daily_summaries", "vascular_age_years", "Vascular age", AS_OF), YEARS, color=PURPLE),
@@ -643,6 +648,10 @@ pipeline = dashboard(
               + ", ".join(f"('{label}', a.c{i})" for i, (_, label) in enumerate(DAILY_SOURCES))
               + ") AS v (resource, days) ORDER BY 2", "percent", min=0, max=100,
               thresholds=steps(RED, (50, YELLOW), (90, GREEN))),
+        Panel("timeseries", "Ring battery", "Ring battery level (hourly mean) for this person: a ring that is never charged stops sending data.",
+              "SELECT $__timeGroupAlias(ts, '1h'), avg(level) AS \"Battery\" FROM oura.ring_battery_levels "
+              "WHERE user_id = $user AND $__timeFilter(ts) GROUP BY 1 ORDER BY 1", "percent", min=0, max=100,
+              thresholds=steps(RED, (20, YELLOW), (40, GREEN)), threshold_line=True),
         Row("Jobs and webhooks"),
         Panel("bargauge", "Jobs by state", "Jobs of the durable queue by state. Dead jobs used up their attempts and need an operator.",
               "SELECT s.state AS \"State\", count(j.id) AS \"Jobs\" FROM (VALUES "
