@@ -109,6 +109,23 @@ constexpr Statement resume_parked_jobs{"resume_parked_jobs", R"sql(
      WHERE user_id = $1 AND state = 'waiting_token'
 )sql"};
 
+constexpr Statement park_user_jobs{"park_user_jobs", R"sql(
+    UPDATE oura.jobs
+       SET state = 'waiting_token', last_error = $2, updated_at = now()
+     WHERE user_id = $1 AND state = 'pending' AND (cardinality($3::text[]) = 0 OR kind = ANY ($3::text[]))
+)sql"};
+
+// jobs_finished_idx serves the inner scan; LIMIT bounds each statement's locks and WAL.
+constexpr Statement prune_jobs{"prune_finished_jobs", R"sql(
+    DELETE FROM oura.jobs
+     WHERE id IN (SELECT id FROM oura.jobs
+                   WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled')
+                     AND finished_at < now() - $1::bigint * interval '1 second'
+                   ORDER BY finished_at
+                   LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+)sql"};
+
 constexpr Statement cancel_job{"cancel_job", R"sql(
     UPDATE oura.jobs SET state = 'cancelled', finished_at = now(), lease_until = NULL, updated_at = now()
      WHERE id = $1 AND state IN ('pending', 'running', 'waiting_token')
@@ -228,6 +245,16 @@ void park(pqxx::work& tx, long long id, long long generation, const std::string&
 
 long long resume_parked(pqxx::work& tx, long long user_id) {
     return static_cast<long long>(exec(tx, resume_parked_jobs, user_id).affected_rows());
+}
+
+long long park_all_for_user(pqxx::work& tx, long long user_id, const std::string& reason,
+                            const std::vector<std::string>& kinds) {
+    return static_cast<long long>(exec(tx, park_user_jobs, user_id, clip_error(reason), to_pg_array(kinds)).affected_rows());
+}
+
+long long prune_finished_jobs(pqxx::work& tx, std::chrono::seconds older_than, int batch) {
+    return static_cast<long long>(
+        exec(tx, prune_jobs, static_cast<long long>(older_than.count()), batch).affected_rows());
 }
 
 bool cancel(pqxx::work& tx, long long id) { return exec(tx, cancel_job, id).affected_rows() == 1; }

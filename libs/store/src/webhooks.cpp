@@ -202,7 +202,7 @@ long long prune_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit)
     return n;
 }
 
-long long prune_finished_jobs(pqxx::work& tx, std::chrono::seconds age, std::chrono::seconds dead_age, long long limit) {
+long long prune_jobs_keeping_dead(pqxx::work& tx, std::chrono::seconds age, std::chrono::seconds dead_age, long long limit) {
     return static_cast<long long>(
         exec(tx, prune_jobs, static_cast<long long>(age.count()), static_cast<long long>(dead_age.count()), limit)
             .affected_rows());

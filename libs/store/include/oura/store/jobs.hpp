@@ -111,6 +111,17 @@ void park(pqxx::work& tx, long long id, long long generation, const std::string&
 // Makes every parked job of the user pending and due now (the user reconnected); returns how many.
 long long resume_parked(pqxx::work& tx, long long user_id);
 
+// Parks every pending job of the user (kinds empty = every kind) in waiting_token: once one of a
+// user's jobs found the grant dead, the others need not each be claimed to find out. Running jobs
+// are left to their workers. Returns how many were parked.
+long long park_all_for_user(pqxx::work& tx, long long user_id, const std::string& reason,
+                            const std::vector<std::string>& kinds = {});
+
+// Retention: deletes at most `batch` jobs that finished (succeeded, failed, dead, cancelled) more
+// than `older_than` ago, oldest first; returns how many. Call it until it returns less than
+// `batch`, one transaction per call, so no statement holds many locks or runs long.
+long long prune_finished_jobs(pqxx::work& tx, std::chrono::seconds older_than, int batch);
+
 // Cancels a live job (pending, parked or running; a running job's worker finds its next heartbeat
 // or completion refused). False when the job is unknown or already finished.
 bool cancel(pqxx::work& tx, long long id);
