@@ -11,6 +11,7 @@
 #include "oura/core/text.hpp"
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/webhook_metrics.hpp"
+#include "oura/store/backfills.hpp"
 #include "oura/store/jobs.hpp"
 #include "oura/store/webhooks.hpp"
 #include "oura/sync/token_provider.hpp"
@@ -86,6 +87,8 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
         throw core::config_error("OURA_WEBHOOK_TIMESTAMP_TOLERANCE must be between 1s and 1h");
     s.timestamp_tolerance = std::chrono::duration_cast<std::chrono::seconds>(tolerance);
     s.workers = static_cast<int>(env.get_int("OURA_WEBHOOK_WORKERS", 2, 0, 64));
+    s.job_lease = env.get_duration("OURA_WEBHOOK_JOB_LEASE", s.job_lease);
+    if (s.job_lease < std::chrono::seconds(1)) throw core::config_error("OURA_WEBHOOK_JOB_LEASE must be at least 1s");
     s.committers = static_cast<int>(env.get_int("OURA_WEBHOOK_COMMITTERS", 2, 1, 16));
     s.oauth = sync::oauth_settings_from_env(env);
     s.access = service::Access::from_env(env);
@@ -150,6 +153,10 @@ struct App::Impl {
         client = std::make_unique<api::OuraClient>(api, log);
         tokens = std::make_unique<sync::TokenProvider>(pool, *settings.cipher, *client, log);
         oauth = std::make_unique<sync::OAuthFlow>(pool, *client, *settings.cipher, settings.oauth, log);
+        // The history copy starts in the transaction that connects the account (once per user).
+        oauth->on_connected([](store::Transaction& tx, long long user_id, int days) {
+            store::ensure_initial_backfill(tx, user_id, days);
+        });
         committer = std::make_unique<InboxCommitter>(settings.runtime.database_url, settings.committers, 256, log, &metrics);
         runtime.on_refused([this](int status, std::string_view target) {
             if (status == 413 && target.substr(0, target.find('?')) == "/webhook/oura") metrics.delivery("too_large");
@@ -224,7 +231,7 @@ struct App::Impl {
         while (!stop.stop_requested()) {
             try {
                 if (!waiter) waiter = std::make_unique<store::JobWaiter>(settings.runtime.database_url, kinds);
-                auto jobs = store::claim(pool, kinds, 1, worker, std::chrono::minutes(2));
+                auto jobs = store::claim(pool, kinds, 1, worker, settings.job_lease);
                 if (jobs.empty()) {
                     waiter->wait(std::chrono::seconds(2));
                     continue;

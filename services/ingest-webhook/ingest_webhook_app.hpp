@@ -36,6 +36,7 @@ struct Settings {
     int committers = 2;                // OURA_WEBHOOK_COMMITTERS
     int workers = 2;                   // OURA_WEBHOOK_WORKERS (0: receive only)
     std::chrono::milliseconds commit_timeout{std::chrono::seconds(10)};
+    std::chrono::milliseconds job_lease{std::chrono::seconds(60)};  // OURA_WEBHOOK_JOB_LEASE
     sync::OAuthSettings oauth;
     service::Access access;            // admin tokens for /oauth/start
     std::optional<store::TokenCipher> cipher;
