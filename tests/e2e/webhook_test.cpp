@@ -358,3 +358,46 @@ TEST_CASE("ingest-webhook: the database going away mid-load answers 503, never a
         return count(db, "SELECT count(*) FROM oura.webhook_inbox WHERE processed_at IS NULL") == 0;
     }, 60s);
 }
+
+TEST_CASE("ingest-webhook: the poller ensures the subscriptions through the handshake and oura-admin renews and deletes them",
+          "[e2e][webhook][subscriptions]") {
+    // The simulator's calendar ends in 2024, so every subscription it makes expires (90 days on)
+    // long before our wall clock's today: each is due for renewal.
+    Simulator sim({"--users", "1", "--days", "2", "--end-date", "2024-03-31"});
+    TestDatabase db;
+    auto env = platform_env(sim, db.writer_url());
+    Edge edge(env);
+    env["OURA_WEBHOOK_CALLBACK_URL"] = edge.url() + "/webhook/oura";
+    env["OURA_WEBHOOK_VERIFICATION_TOKEN"] = verification_token;
+    env["OURA_WEBHOOK_EVENT_TYPES"] = "update,delete";
+    env["OURA_WEBHOOK_DATA_TYPES"] = "daily_sleep,vo2_max";
+
+    auto poll = run_binary("poller", {"--resources", "personal_info"}, env);
+    INFO(poll.err);
+    REQUIRE(poll.exit_code == 0);
+    CHECK(count(db, "SELECT count(*) FROM oura.webhook_subscriptions") == 4);
+    CHECK(count(db, "SELECT count(*) FROM oura.webhook_subscriptions WHERE data_type = 'vo2_max' AND callback_url = '" +
+                        edge.url() + "/webhook/oura'") == 2);
+    CHECK(core::parse_json(sim.get("/_sim/webhooks").body).Size() == 4);
+
+    auto again = run_binary("oura-admin", {"webhooks", "ensure"}, env);
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("created 0,") != std::string::npos);
+
+    auto renewed = run_binary("oura-admin", {"webhooks", "renew"}, env);
+    INFO(renewed.err);
+    CHECK(renewed.exit_code == 0);
+    CHECK(renewed.out.find("renewed 4,") != std::string::npos);
+    CHECK(count(db, "SELECT count(*) FROM oura.webhook_subscriptions WHERE renewed_at IS NOT NULL") == 4);
+
+    auto listed = run_binary("oura-admin", {"webhooks", "list"}, env);
+    REQUIRE(listed.exit_code == 0);
+    auto id = listed.out.substr(0, listed.out.find(' '));
+    CHECK(run_binary("oura-admin", {"webhooks", "delete", id}, env).exit_code == 0);
+    CHECK(count(db, "SELECT count(*) FROM oura.webhook_subscriptions") == 3);
+    CHECK(core::parse_json(sim.get("/_sim/webhooks").body).Size() == 3);
+    auto unknown = run_binary("oura-admin", {"webhooks", "delete", id}, env);
+    CHECK(unknown.exit_code == 1);
+    auto bad = run_binary("oura-admin", {"webhooks", "frobnicate"}, env);
+    CHECK(bad.exit_code == 2);
+}

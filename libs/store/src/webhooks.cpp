@@ -121,6 +121,33 @@ constexpr Statement count_inbox{"count_inbox", R"sql(
       FROM oura.webhook_inbox
 )sql"};
 
+constexpr Statement upsert_subscription{"upsert_subscription", R"sql(
+    INSERT INTO oura.webhook_subscriptions (id, callback_url, event_type, data_type, expiration_time, renewed_at)
+    VALUES ($1, $2, $3, $4, $5::timestamptz, CASE WHEN $6 THEN now() END)
+    ON CONFLICT (id) DO UPDATE
+       SET callback_url = EXCLUDED.callback_url, event_type = EXCLUDED.event_type, data_type = EXCLUDED.data_type,
+           expiration_time = EXCLUDED.expiration_time,
+           renewed_at = COALESCE(EXCLUDED.renewed_at, webhook_subscriptions.renewed_at),
+           last_error = NULL, last_error_at = NULL
+)sql"};
+
+// The target key is unique too: a subscription Oura re-created under a new id replaces the old row.
+constexpr Statement delete_subscription_target{"delete_subscription_target", R"sql(
+    DELETE FROM oura.webhook_subscriptions WHERE callback_url = $1 AND event_type = $2 AND data_type = $3 AND id <> $4
+)sql"};
+
+constexpr Statement delete_subscriptions_except{"delete_subscriptions_except", R"sql(
+    DELETE FROM oura.webhook_subscriptions WHERE NOT (id = ANY ($1::text[]))
+)sql"};
+
+constexpr Statement delete_subscription_row{"delete_subscription_row", R"sql(
+    DELETE FROM oura.webhook_subscriptions WHERE id = $1
+)sql"};
+
+constexpr Statement note_subscription_error{"note_subscription_error", R"sql(
+    UPDATE oura.webhook_subscriptions SET last_error = $2, last_error_at = now() WHERE id = $1
+)sql"};
+
 std::string id_array(const std::vector<long long>& ids) {
     std::string out = "{";
     for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
@@ -206,6 +233,21 @@ long long prune_jobs_keeping_dead(pqxx::work& tx, std::chrono::seconds age, std:
     return static_cast<long long>(
         exec(tx, prune_jobs, static_cast<long long>(age.count()), static_cast<long long>(dead_age.count()), limit)
             .affected_rows());
+}
+
+void save_subscription(pqxx::work& tx, const SubscriptionRow& row, bool renewed) {
+    exec(tx, delete_subscription_target, row.callback_url, row.event_type, row.data_type, row.id);
+    exec(tx, upsert_subscription, row.id, row.callback_url, row.event_type, row.data_type, row.expiration_time, renewed);
+}
+
+long long forget_subscriptions_except(pqxx::work& tx, const std::vector<std::string>& ids) {
+    return static_cast<long long>(exec(tx, delete_subscriptions_except, to_pg_array(ids)).affected_rows());
+}
+
+void forget_subscription(pqxx::work& tx, const std::string& id) { exec(tx, delete_subscription_row, id); }
+
+void record_subscription_error(pqxx::work& tx, const std::string& id, const std::string& error) {
+    exec(tx, note_subscription_error, id, error.substr(0, 1000));
 }
 
 InboxStats inbox_stats(pqxx::transaction_base& tx) {

@@ -74,6 +74,19 @@ double finish_inbox_event(pqxx::work& tx, long long inbox_id, const std::string&
 long long prune_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit);
 long long prune_jobs_keeping_dead(pqxx::work& tx, std::chrono::seconds age, std::chrono::seconds dead_age, long long limit);
 
+// The mirror of the application's subscriptions (oura.webhook_subscriptions).
+struct SubscriptionRow {
+    std::string id, callback_url, event_type, data_type;
+    std::string expiration_time;  // as Oura sent it (ISO 8601)
+};
+// Inserts or updates by id; `renewed` stamps renewed_at; clears last_error.
+void save_subscription(pqxx::work& tx, const SubscriptionRow& row, bool renewed);
+// Removes every row whose id is not in `ids` (Oura no longer has them); returns how many.
+long long forget_subscriptions_except(pqxx::work& tx, const std::vector<std::string>& ids);
+void forget_subscription(pqxx::work& tx, const std::string& id);
+// A failed renew of a known subscription, for operators; `error` holds no secret.
+void record_subscription_error(pqxx::work& tx, const std::string& id, const std::string& error);
+
 // Counts for operators and tests.
 struct InboxStats {
     long long total = 0, unprocessed = 0, waiting_for_user = 0;
