@@ -129,6 +129,8 @@ void prune(store::Pool& pool, const Settings& settings, const core::Logger& log)
             jobs += n;
             if (n < retention_batch) break;
         }
+        auto queued = pool.transact([](store::Transaction& tx) { return store::enqueue_all_waiting_deliveries(tx); });
+        if (queued > 0) log.info("queued webhook deliveries kept for users who connected since", {{"deliveries", queued}});
         auto states = pool.transact(
             [&](store::Transaction& tx) { return store::delete_stale_oauth_states(tx, std::chrono::hours(1)); });
         log.info("retention applied", {{"inbox_rows", inbox}, {"jobs", jobs}, {"oauth_states", states},

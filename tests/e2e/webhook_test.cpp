@@ -135,6 +135,8 @@ TEST_CASE("ingest-webhook: one job per delivery however often it comes, and refu
     for (const char* series : {"outcome=\"duplicate\"} 2", "outcome=\"unauthorized\"} 5", "outcome=\"malformed\"} 2",
                                "outcome=\"too_large\"} 1", "outcome=\"unknown_user\"} 1"})
         CHECK(metrics.find(std::string("oura_webhook_deliveries_total{") + series) != std::string::npos);
+    // SIGTERM: stops accepting, drains, exits 0.
+    CHECK(edge.process().stop(SIGTERM, 20s) == 0);
 }
 
 TEST_CASE("ingest-webhook: a late update never resurrects a deleted document", "[e2e][webhook]") {
@@ -144,6 +146,8 @@ TEST_CASE("ingest-webhook: a late update never resurrects a deleted document", "
     auto user = sim.user_id(0);
     register_user(sim, user, env);
     Edge edge(env);
+    // A document Oura answers 404 for is retried a few times, then treated as deleted, saying why.
+    REQUIRE(deliver(edge, event("create", "daily_activity", "no-such-document", "2024-03-30T07:00:00+00:00", user)).status == 200);
     // The simulator still has the document: a fetch would bring it back; only the order stops it.
     auto id = first_doc_id(sim, user, "daily_activity");
     REQUIRE(deliver(edge, event("create", "daily_activity", id, "2024-03-30T08:00:00+00:00", user)).status == 200);
@@ -159,6 +163,11 @@ TEST_CASE("ingest-webhook: a late update never resurrects a deleted document", "
     CHECK(count(db, "SELECT count(*) FROM oura.daily_summaries WHERE daily_activity_id = '" + id + "'") == 0);
     CHECK(value(db, "SELECT outcome FROM oura.webhook_inbox WHERE event_type = 'update'") == "superseded");
 
+    wait_until("the delivery of a document Oura does not have ends after its retries", [&] {
+        return value(db, "SELECT outcome FROM oura.webhook_inbox WHERE object_id = 'no-such-document'") == "not_found";
+    });
+    CHECK(value(db, "SELECT note FROM oura.webhook_inbox WHERE object_id = 'no-such-document'") ==
+          "Oura answered 404 on 3 attempts: treated as deleted");
     // A newer update (the document came back) is applied.
     REQUIRE(deliver(edge, event("update", "daily_activity", id, "2024-03-30T11:00:00+00:00", user)).status == 200);
     wait_until("the newer update brought the document back", [&] {
@@ -206,6 +215,19 @@ TEST_CASE("ingest-webhook: the OAuth round trip connects a user, refuses replaye
         return value(db, "SELECT outcome FROM oura.webhook_inbox WHERE object_id = '" + doc + "'") == "applied";
     });
 
+    // The grant dies: a delivery's job waits parked until the user connects again, then applies.
+    value(db, "UPDATE oura_secret.oauth_tokens SET invalid_at = now() RETURNING 1");
+    auto later = first_doc_id(sim, user, "daily_readiness");
+    REQUIRE(deliver(edge, event("create", "daily_readiness", later, "2024-03-30T09:00:00Z", user)).status == 200);
+    wait_until("the job of a user without a usable grant is parked", [&] {
+        return count(db, "SELECT count(*) FROM oura.jobs WHERE kind = 'webhook_event' AND state = 'waiting_token'") == 1;
+    });
+    auto reconnect = client().get(start());
+    CHECK(reconnect.status == 200);
+    wait_until("the parked delivery is applied after the user connected again", [&] {
+        return value(db, "SELECT outcome FROM oura.webhook_inbox WHERE object_id = '" + later + "'") == "applied";
+    });
+
     auto replay = client().get(callback);
     CHECK(replay.status == 400);
     CHECK(replay.body.find("already used") != std::string::npos);
@@ -222,7 +244,7 @@ TEST_CASE("ingest-webhook: the OAuth round trip connects a user, refuses replaye
     CHECK(denied.body.find("Not connected") != std::string::npos);
     CHECK(count(db, "SELECT count(*) FROM oura.users") == 1);
     auto metrics = client().get(edge.url() + "/metrics").body;
-    CHECK(metrics.find("oura_oauth_callbacks_total{outcome=\"connected\"} 1") != std::string::npos);
+    CHECK(metrics.find("oura_oauth_callbacks_total{outcome=\"connected\"} 2") != std::string::npos);
     CHECK(metrics.find("oura_oauth_callbacks_total{outcome=\"invalid_state\"} 2") != std::string::npos);
     CHECK(metrics.find("oura_oauth_callbacks_total{outcome=\"denied\"} 1") != std::string::npos);
 }
@@ -325,6 +347,8 @@ TEST_CASE("ingest-webhook: the database going away mid-load answers 503, never a
     auto user = sim.user_id(0);
     register_user(sim, user, env);
     env["OURA_WEBHOOK_WORKERS"] = "1";
+    // A claim or completion whose commit the outage cut is in doubt: its job waits out the lease.
+    env["OURA_WEBHOOK_JOB_LEASE"] = "2s";
     Edge edge(env);
     Load load;
     load.run(edge, user, 8);

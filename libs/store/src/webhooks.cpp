@@ -60,6 +60,21 @@ constexpr Statement enqueue_waiting{"enqueue_waiting", R"sql(
     SELECT inbox_id, id FROM queued
 )sql"};
 
+constexpr Statement enqueue_all_waiting{"enqueue_all_waiting", R"sql(
+    WITH waiting AS (
+        SELECT i.id, u.user_id FROM oura.webhook_inbox i JOIN oura.users u ON u.oura_user_id = i.oura_user_id
+         WHERE i.job_id IS NULL AND i.processed_at IS NULL
+         ORDER BY i.id
+         LIMIT 10000
+           FOR UPDATE OF i SKIP LOCKED
+    ), queued AS (
+        INSERT INTO oura.jobs (kind, user_id, payload, priority)
+        SELECT $1, waiting.user_id, jsonb_build_object('inbox_id', waiting.id), $2 FROM waiting
+        RETURNING id, (payload ->> 'inbox_id')::bigint AS inbox_id
+    )
+    SELECT inbox_id, id FROM queued
+)sql"};
+
 constexpr Statement select_inbox_event{"select_inbox_event", R"sql(
     SELECT id, event_type, data_type, object_id, event_time::text, oura_user_id, processed_at IS NOT NULL
       FROM oura.webhook_inbox WHERE id = $1
@@ -196,6 +211,17 @@ std::vector<InboxOutcome> commit_deliveries(Pool& pool, const std::vector<InboxD
 
 long long enqueue_waiting_deliveries(pqxx::work& tx, long long user_id, const std::string& oura_user_id) {
     auto rows = exec(tx, enqueue_waiting, user_id, oura_user_id, std::string(webhook_job_kind), webhook_job_priority);
+    std::vector<long long> inbox_ids, job_ids;
+    for (const auto& row : rows) {
+        inbox_ids.push_back(row[0].as<long long>());
+        job_ids.push_back(row[1].as<long long>());
+    }
+    if (!inbox_ids.empty()) exec(tx, link_inbox_jobs, id_array(inbox_ids), id_array(job_ids));
+    return static_cast<long long>(inbox_ids.size());
+}
+
+long long enqueue_all_waiting_deliveries(pqxx::work& tx) {
+    auto rows = exec(tx, enqueue_all_waiting, std::string(webhook_job_kind), webhook_job_priority);
     std::vector<long long> inbox_ids, job_ids;
     for (const auto& row : rows) {
         inbox_ids.push_back(row[0].as<long long>());

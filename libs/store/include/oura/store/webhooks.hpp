@@ -52,6 +52,10 @@ std::vector<InboxOutcome> commit_deliveries(Pool& pool, const std::vector<InboxD
 // Queues the jobs of deliveries kept for an Oura user who was unknown when they came; returns how many.
 long long enqueue_waiting_deliveries(pqxx::work& tx, long long user_id, const std::string& oura_user_id);
 
+// The same for every user who has connected since (the poller's sweep: it also catches a delivery
+// whose commit raced with its user's OAuth callback). Returns how many jobs it queued.
+long long enqueue_all_waiting_deliveries(pqxx::work& tx);
+
 struct InboxEvent {
     long long id = 0;
     std::string event_type, data_type, object_id, event_time, oura_user_id;
