@@ -52,8 +52,9 @@ echo "ingest-webhook idle RSS: $(rss)"
 
 "$work/webhook_load" 127.0.0.1 "$port" "$conns" 2 bench-secret bench-user >/dev/null  # warm-up
 ( sleep "$(python3 -c "print($seconds/2)")"; echo "ingest-webhook RSS under load: $(rss)" ) &
+rss_pid=$!
 echo "ingest-webhook, $conns keep-alive connections, ${seconds}s: $("$work/webhook_load" 127.0.0.1 "$port" "$conns" "$seconds" bench-secret bench-user)"
-wait
+wait "$rss_pid"
 rows=$(psql -tAX "$base/bench_edge" -c "SELECT count(*) FROM oura.webhook_inbox i JOIN oura.jobs j ON j.id = i.job_id")
 echo "  inbox rows with their job: $rows; group commits: $(curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^oura_webhook_commit_batch_size_count/ {print $2}')"
 
