@@ -124,6 +124,11 @@ void prune(store::Pool& pool, const Settings& settings, const core::Logger& log)
             if (n < retention_batch) break;
         }
         for (int i = 0; i < max_retention_batches; ++i) {
+            auto n = pool.transact([&](store::Transaction& tx) { return store::prune_unclaimed_inbox(tx, dead_age, retention_batch); });
+            inbox += n;
+            if (n < retention_batch) break;
+        }
+        for (int i = 0; i < max_retention_batches; ++i) {
             auto n = pool.transact(
                 [&](store::Transaction& tx) { return store::prune_jobs_keeping_dead(tx, age, dead_age, retention_batch); });
             jobs += n;

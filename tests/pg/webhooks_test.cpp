@@ -98,4 +98,11 @@ TEST_CASE("retention prunes processed deliveries and finished jobs in batches, k
               return store::prune_jobs_keeping_dead(tx, age, std::chrono::hours(24 * 90), 1000);
           }) == 1);
     CHECK(db.scalar("SELECT string_agg(state, ',' ORDER BY state) FROM oura.jobs") == "dead,pending");
+
+    // A delivery for a user who never connected is kept until the dead-letter horizon.
+    store::commit_deliveries(pool, {delivery("stranger", "nobody", "2025-01-04T00:00:00Z")});
+    run(db, "UPDATE oura.webhook_inbox SET received_at = now() - interval '40 days' WHERE object_id = 'stranger'");
+    CHECK(pool.transact([&](store::Transaction& tx) { return store::prune_unclaimed_inbox(tx, std::chrono::hours(24 * 90), 1000); }) == 0);
+    run(db, "UPDATE oura.webhook_inbox SET received_at = now() - interval '100 days' WHERE object_id = 'stranger'");
+    CHECK(pool.transact([&](store::Transaction& tx) { return store::prune_unclaimed_inbox(tx, std::chrono::hours(24 * 90), 1000); }) == 1);
 }

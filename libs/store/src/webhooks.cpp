@@ -108,6 +108,16 @@ constexpr Statement prune_inbox_rows{"prune_inbox_rows", R"sql(
     DELETE FROM oura.webhook_inbox i USING doomed WHERE i.id = doomed.id
 )sql"};
 
+constexpr Statement prune_unclaimed_rows{"prune_unclaimed_rows", R"sql(
+    WITH doomed AS (
+        SELECT id FROM oura.webhook_inbox
+         WHERE processed_at IS NULL AND job_id IS NULL AND received_at < now() - $1::bigint * interval '1 second'
+         ORDER BY received_at
+         LIMIT $2
+    )
+    DELETE FROM oura.webhook_inbox i USING doomed WHERE i.id = doomed.id
+)sql"};
+
 constexpr Statement prune_document_events{"prune_document_events", R"sql(
     WITH doomed AS (
         SELECT oura_user_id, data_type, object_id FROM oura.webhook_document_events
@@ -253,6 +263,10 @@ long long prune_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit)
     auto n = static_cast<long long>(exec(tx, prune_inbox_rows, static_cast<long long>(age.count()), limit).affected_rows());
     n += static_cast<long long>(exec(tx, prune_document_events, static_cast<long long>(age.count()), limit).affected_rows());
     return n;
+}
+
+long long prune_unclaimed_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit) {
+    return static_cast<long long>(exec(tx, prune_unclaimed_rows, static_cast<long long>(age.count()), limit).affected_rows());
 }
 
 long long prune_jobs_keeping_dead(pqxx::work& tx, std::chrono::seconds age, std::chrono::seconds dead_age, long long limit) {

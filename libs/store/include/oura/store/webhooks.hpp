@@ -76,6 +76,9 @@ double finish_inbox_event(pqxx::work& tx, long long inbox_id, const std::string&
 // `age` ago, at most `limit` per call; finished jobs older than `age` (dead ones older than
 // `dead_age`). Each returns how many rows it deleted; call again until it returns less than `limit`.
 long long prune_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit);
+// Deliveries kept for an Oura user who never connected, received more than `age` ago (the dead-job
+// retention: they are as good as dead letters), at most `limit` per call.
+long long prune_unclaimed_inbox(pqxx::work& tx, std::chrono::seconds age, long long limit);
 long long prune_jobs_keeping_dead(pqxx::work& tx, std::chrono::seconds age, std::chrono::seconds dead_age, long long limit);
 
 // The mirror of the application's subscriptions (oura.webhook_subscriptions).
