@@ -12,8 +12,10 @@
 #include "oura/metrics/api_metrics.hpp"
 #include "oura/metrics/webhook_metrics.hpp"
 #include "oura/store/backfills.hpp"
+#include "oura/store/budget.hpp"
 #include "oura/store/jobs.hpp"
 #include "oura/store/webhooks.hpp"
+#include "oura/sync/request_budget.hpp"
 #include "oura/sync/token_provider.hpp"
 #include "oura/sync/webhook_processor.hpp"
 
@@ -90,6 +92,10 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.job_lease = env.get_duration("OURA_WEBHOOK_JOB_LEASE", s.job_lease);
     if (s.job_lease < std::chrono::seconds(1)) throw core::config_error("OURA_WEBHOOK_JOB_LEASE must be at least 1s");
     s.committers = static_cast<int>(env.get_int("OURA_WEBHOOK_COMMITTERS", 2, 1, 16));
+    s.budget_requests = env.get_int("OURA_API_BUDGET_REQUESTS", s.budget_requests, 0, 1000000);
+    s.budget_window = env.get_duration("OURA_API_BUDGET_WINDOW", s.budget_window);
+    if (s.budget_requests > 0 && s.budget_window < std::chrono::seconds(1))
+        throw core::config_error("OURA_API_BUDGET_WINDOW must be at least 1s");
     s.oauth = sync::oauth_settings_from_env(env);
     s.access = service::Access::from_env(env);
     s.cipher = store::TokenCipher::from_env(env);
@@ -136,6 +142,7 @@ struct App::Impl {
     metrics::WebhookMetrics metrics{runtime.registry()};
     metrics::PrometheusApiMetrics api_metrics{runtime.registry()};
     store::Pool pool;
+    std::shared_ptr<sync::SharedRequestBudget> budget;
     std::unique_ptr<api::OuraClient> client;
     std::unique_ptr<sync::TokenProvider> tokens;
     std::unique_ptr<sync::OAuthFlow> oauth;
@@ -150,6 +157,13 @@ struct App::Impl {
         api.metrics = &api_metrics;
         // A long 429 pause is the job queue's to wait, not a consumer thread's.
         api.max_rate_wait = std::chrono::seconds(20);
+        // Document fetches draw from the budget the backfill workers share, so webhooks and
+        // history together stay inside Oura's per-application limit.
+        if (settings.budget_requests > 0) {
+            budget = std::make_shared<sync::SharedRequestBudget>(
+                pool, store::bucket_for_limit(settings.budget_requests, settings.budget_window), log);
+            api.budget = budget;
+        }
         client = std::make_unique<api::OuraClient>(api, log);
         tokens = std::make_unique<sync::TokenProvider>(pool, *settings.cipher, *client, log);
         oauth = std::make_unique<sync::OAuthFlow>(pool, *client, *settings.cipher, settings.oauth, log);

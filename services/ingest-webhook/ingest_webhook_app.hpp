@@ -37,6 +37,10 @@ struct Settings {
     int workers = 2;                   // OURA_WEBHOOK_WORKERS (0: receive only)
     std::chrono::milliseconds commit_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds job_lease{std::chrono::seconds(60)};  // OURA_WEBHOOK_JOB_LEASE
+    // OURA_API_BUDGET_REQUESTS per OURA_API_BUDGET_WINDOW: the request budget this service shares
+    // with the backfill workers (0: off).
+    long long budget_requests = 5000;
+    std::chrono::milliseconds budget_window{std::chrono::minutes(5)};
     sync::OAuthSettings oauth;
     service::Access access;            // admin tokens for /oauth/start
     std::optional<store::TokenCipher> cipher;

@@ -264,7 +264,12 @@ std::vector<BackfillChunkPlan> plan_backfill_chunks(const std::vector<long long>
     for (auto user : user_ids)
         for (const auto& name : names) {
             const auto* resource = api::find_resource(name);
-            for (const auto& w : api::plan_windows(*resource, from, to)) out.push_back({user, name, w.from, w.to});
+            // Series run from local midnight to local midnight at the offset known when the
+            // request was made (UTC when none): a day more on each side covers the requested days
+            // in every zone (UTC-12 to UTC+14), as the poller does for a new user (plan.hpp).
+            auto first = resource->time_series ? from - std::chrono::days(1) : from;
+            auto last = resource->time_series ? to + std::chrono::days(1) : to;
+            for (const auto& w : api::plan_windows(*resource, first, last)) out.push_back({user, name, w.from, w.to});
         }
     // Newest first across every user and resource: recent history arrives before old history.
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.to > b.to; });
@@ -340,6 +345,14 @@ std::optional<long long> ensure_initial_backfill(pqxx::work& tx, long long user_
     auto ref = request_backfill(tx, request);
     exec(tx, set_initial_for_user, ref.id, user_id);
     return ref.id;
+}
+
+UserConnected user_connected(pqxx::work& tx, long long user_id, int initial_backfill_days,
+                             std::optional<core::Days> today) {
+    UserConnected out;
+    out.resumed_jobs = resume_parked(tx, user_id);
+    out.initial_backfill = ensure_initial_backfill(tx, user_id, initial_backfill_days, today);
+    return out;
 }
 
 BackfillChunkJob parse_chunk_payload(const std::string& payload_json) {

@@ -79,6 +79,13 @@ constexpr Statement complete_job{"complete_job", R"sql(
      WHERE id = $1 AND lease_generation = $2 AND state = 'running'
 )sql"};
 
+constexpr Statement release_job{"release_job", R"sql(
+    UPDATE oura.jobs
+       SET state = 'pending', attempts = greatest(attempts - 1, 0), run_after = now(), lease_until = NULL,
+           updated_at = now()
+     WHERE id = $1 AND lease_generation = $2 AND state = 'running'
+)sql"};
+
 constexpr Statement lock_running_job{"lock_running_job", R"sql(
     SELECT attempts, max_attempts FROM oura.jobs
      WHERE id = $1 AND lease_generation = $2 AND state = 'running'
@@ -211,6 +218,10 @@ bool heartbeat(pqxx::work& tx, long long id, long long generation, std::chrono::
 
 void complete(pqxx::work& tx, long long id, long long generation) {
     require_owner(exec(tx, complete_job, id, generation), id, generation);
+}
+
+void release(pqxx::work& tx, long long id, long long generation) {
+    require_owner(exec(tx, release_job, id, generation), id, generation);
 }
 
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,

@@ -42,7 +42,8 @@ struct BackfillChunkPlan {
 };
 
 // The chunks of a request, newest window first (then user, then catalog order): every resource's
-// windows cover [from, to] exactly once, each within the resource's request limit. Resources
+// windows cover [from, to] exactly once (time series: [from - 1, to + 1], so every zone's version
+// of those local days is inside), each within the resource's request limit. Resources
 // without a window (personal_info, ring_configuration) are one chunk each. Throws
 // std::invalid_argument for an unknown resource or from > to.
 std::vector<BackfillChunkPlan> plan_backfill_chunks(const std::vector<long long>& user_ids,
@@ -64,6 +65,19 @@ BackfillRef request_backfill(pqxx::work& tx, const BackfillRequest& request);
 // nullopt. days <= 0 requests nothing and remembers nothing.
 std::optional<long long> ensure_initial_backfill(pqxx::work& tx, long long user_id, int days,
                                                  std::optional<core::Days> today = std::nullopt);
+
+// The default of OURA_INITIAL_BACKFILL_DAYS: two years of history for a new user.
+inline constexpr int default_initial_backfill_days = 730;
+
+struct UserConnected {
+    long long resumed_jobs = 0;                 // parked jobs (dead grant) made pending again
+    std::optional<long long> initial_backfill;  // requested now (the user is new)
+};
+// Everything that follows a user (re)connecting, in the transaction that stores their new tokens:
+// their parked jobs resume and, the first time, their initial backfill is requested. For
+// `oura-admin users add` and the OAuth callback alike.
+UserConnected user_connected(pqxx::work& tx, long long user_id, int initial_backfill_days,
+                             std::optional<core::Days> today = std::nullopt);
 
 // What a chunk job carries (its payload, JSON): resource, window and the UTC offset its time
 // series run at (the user's when the request was made, 0 when unknown).

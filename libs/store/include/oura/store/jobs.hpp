@@ -83,6 +83,10 @@ bool heartbeat(pqxx::work& tx, long long id, long long generation, std::chrono::
 // lease_lost (writing nothing) when the job is no longer this generation's running job.
 void complete(pqxx::work& tx, long long id, long long generation);
 
+// Gives the job back unfinished (its worker is shutting down): pending and due now, the attempt
+// not counted. Throws lease_lost like complete.
+void release(pqxx::work& tx, long long id, long long generation);
+
 // Full-jitter exponential backoff: a delay uniformly spread over [0, min(cap, base * 2^(attempt-1))].
 // `random` is in [0, 1]; attempt 1 is the first run.
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmark: backfill-worker over 1 user x 3 years (every resource) against the simulator, and the
+# ideals it is measured against, in one invocation:
+#   1. zero latency, 1 worker process and 2 worker processes (concurrency 1 each): wall time and
+#      rows/s, against plain COPY of the very rows they wrote;
+#      (and one process with concurrency 4, the floor of the latency scenario below);
+#   2. 100 ms added to every Oura answer, one process with concurrency 4: wall time against
+#      requests x latency / concurrency;
+#   3. the simulator enforcing an application limit (BENCH_LIMIT requests per BENCH_WINDOW s) and the
+#      workers' shared budget set to it: wall time against requests / allowed rate, and the 429s;
+#   4. the daemon's idle RSS.
+# Prints figures; never fails on timing. Usage: bench/backfill_bench.sh [DAYS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+days=${1:-1095}
+limit=${BENCH_LIMIT:-300}
+window=${BENCH_WINDOW:-10}
+
+bash deploy/install-deps.sh >/dev/null
+cmake --preset release >/dev/null
+cmake --build --preset release -j2 --target oura-migrate oura-sim oura-admin backfill-worker >/dev/null
+bin=$PWD/build/release/bin
+
+work=$(mktemp -d /tmp/oura-backfill-bench.XXXXXX)
+state=$work/pg.state
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bash tests/harness/pg_cluster.sh stop "$state" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash tests/harness/pg_cluster.sh start "$state" "$bin/oura-migrate" >/dev/null
+. "$state"
+base="postgresql://postgres@127.0.0.1:$PGPORT"
+now() { date +%s.%N; }
+since() { python3 -c "print(round($(now) - $1, 3))"; }
+
+start_sim() {  # start_sim NAME ARGS... ; sets sim_url
+  local fifo=$work/$1.fifo
+  shift
+  mkfifo "$fifo"
+  "$bin/oura-sim" --port 0 --users 1 --days "$days" --seed 1 "$@" >"$fifo" 2>>"$work/sim.log" &
+  pids+=($!)
+  read -r sim_url <"$fifo"
+}
+
+export OURA_CLIENT_ID=oura-sim-client OURA_CLIENT_SECRET=oura-sim-secret OURA_TOKEN_ENCRYPTION_KEY=$(openssl rand -hex 32) \
+       OURA_LOG_LEVEL=warn OURA_INITIAL_BACKFILL_DAYS=0 OURA_HTTP_PORT=0 OURA_BACKFILL_POLL_INTERVAL=200ms
+
+# One database per scenario, the user registered, the backfill queued; sets id.
+prepare() {  # prepare DB
+  psql -qX "$base/postgres" -c "CREATE DATABASE $1 TEMPLATE oura_template"
+  export OURA_DATABASE_URL="$base/$1" OURA_API_BASE_URL=$sim_url
+  local user
+  user=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["user_id"])')
+  curl -fsS -X POST "$sim_url/_sim/users/$user/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
+  id=$("$bin/backfill-worker" enqueue --all --days $((days + 1)) --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+}
+
+scalar() { psql -qXAt "$OURA_DATABASE_URL" -c "$1"; }
+
+# Runs N worker processes (env as exported plus extra) until the backfill ends; echoes seconds.
+run_workers() {  # run_workers ID N [VAR=VALUE...]
+  local id=$1 n=$2
+  shift 2
+  local started w=() i
+  started=$(now)
+  for ((i = 0; i < n; i++)); do
+    env "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker.log" &
+    w+=($!)
+    pids+=($!)
+  done
+  # Polled every 50 ms (status --wait prints at most once a second).
+  while [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = running ]; do sleep 0.05; done
+  [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = succeeded ] || echo "backfill $id did not succeed" >&2
+  since "$started"
+  for p in "${w[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+}
+
+# Rows in every table a backfill writes.
+tables="oura_documents daily_summaries sleep_episodes sleep_samples heart_rate_samples ring_battery_levels workouts sessions enhanced_tags tags rest_mode_periods ring_configurations personal_info"
+count_rows() {
+  local total=0 t
+  for t in $tables; do total=$((total + $(scalar "SELECT count(*) FROM oura.$t"))); done
+  echo "$total"
+}
+
+t0=$(now)
+start_sim plain
+t_sim=$(since "$t0")
+
+prepare bench_one
+t_one=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=1)
+rows=$(count_rows)
+requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
+chunks=$(scalar "SELECT count(*) FROM oura.backfill_chunks")
+
+# The COPY baseline: the rows the first run wrote, loaded into an empty database.
+psql -qX "$base/postgres" -c "CREATE DATABASE bench_copy TEMPLATE oura_template"
+copy_script=$work/load.sql
+echo "\\copy oura.users (user_id, oura_user_id, email, display_name, status, created_at, updated_at) FROM '$work/users.copy'" >"$copy_script"
+psql -qX "$OURA_DATABASE_URL" -c "\\copy (SELECT user_id, oura_user_id, email, display_name, status, created_at, updated_at FROM oura.users) TO '$work/users.copy'"
+for t in $tables; do
+  psql -qX "$OURA_DATABASE_URL" -c "\\copy (SELECT * FROM oura.$t) TO '$work/$t.copy'"
+  echo "\\copy oura.$t FROM '$work/$t.copy'" >>"$copy_script"
+done
+psql -qX "$base/bench_copy" -c "ALTER TABLE oura.users ALTER COLUMN user_id SET GENERATED BY DEFAULT"
+t0=$(now)
+psql -qX -v ON_ERROR_STOP=1 "$base/bench_copy" -f "$copy_script"
+t_copy=$(since "$t0")
+
+prepare bench_two
+t_two=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=1)
+
+prepare bench_four
+t_four=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=4)
+
+prepare bench_latency
+curl -fsS -X POST "$sim_url/_sim/faults" -d '{"route":"*","kind":"latency","latency_ms":100}' >/dev/null
+t_latency=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY=4)
+latency_requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
+curl -fsS -X DELETE "$sim_url/_sim/faults" >/dev/null
+
+# Idle RSS: a worker with nothing to do, after it settled.
+env OURA_BACKFILL_CONCURRENCY=4 "$bin/backfill-worker" run >/dev/null 2>>"$work/worker.log" &
+idle=$!
+pids+=($idle)
+sleep 3
+rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$idle/status")
+kill -TERM "$idle"
+wait "$idle" || true
+
+start_sim limited --rate-limit-per-app "$limit/$window"
+prepare bench_limited
+curl -fsS -X DELETE "$sim_url/_sim/stats" >/dev/null
+t_limited=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=4 OURA_API_BUDGET_REQUESTS="$limit" OURA_API_BUDGET_WINDOW="${window}s")
+limited_requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
+limited_429=$(curl -fsS "$sim_url/_sim/stats" | python3 -c 'import json,sys; r=json.load(sys.stdin)["routes"]; print(sum(v.get("429",0) for v in r.values()))')
+
+python3 - <<PY
+days, rows, chunks, requests = $days, $rows, $chunks, $requests
+one, two, four, copy, latency, limited = $t_one, $t_two, $t_four, $t_copy, $t_latency, $t_limited
+lat_req, lim_req, lim429, limit, window = $latency_requests, $limited_requests, $limited_429, $limit, $window
+rss = $rss_kib / 1024
+print(f"backfill bench: 1 user x {days} days, every resource: {chunks} chunks, {requests} Oura requests, {rows} rows "
+      f"(simulator generated its data in $t_sim s)")
+print(f"  1 worker  (concurrency 1):        {one:8.2f} s  {rows / one:9.0f} rows/s")
+print(f"  2 workers (concurrency 1 each):   {two:8.2f} s  {rows / two:9.0f} rows/s")
+print(f"  1 worker  (concurrency 4):        {four:8.2f} s  {rows / four:9.0f} rows/s")
+print(f"  baseline: psql COPY of the rows:  {copy:8.2f} s  {rows / copy:9.0f} rows/s   (1 worker / COPY: {one / copy:.1f}x)")
+ideal = lat_req * 0.100 / 4
+print(f"  100 ms latency, concurrency 4:    {latency:8.2f} s  ideal {ideal:.2f} s (requests x latency / 4): {latency / ideal:.2f}x")
+allowed = limit / window
+ideal = lim_req / allowed
+print(f"  limit {limit}/{window}s, 2 workers x 4: {limited:8.2f} s  ideal {ideal:.2f} s (requests / allowed rate): "
+      f"{limited / ideal:.2f}x, 429s seen: {lim429}")
+print(f"  idle daemon RSS: {rss:.1f} MiB")
+PY
