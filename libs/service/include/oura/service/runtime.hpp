@@ -34,6 +34,12 @@ struct Settings {
     int io_threads = 2;                     // OURA_HTTP_IO_THREADS
     int handler_threads = 8;                // OURA_HTTP_HANDLER_THREADS
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(25)};  // OURA_SHUTDOWN_GRACE_SECONDS
+    // Limits against slow or oversized clients (http::ServerOptions). A daemon with a smaller
+    // body (the webhook edge: 64 KiB) sets its own before constructing the runtime.
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};  // OURA_HTTP_READ_TIMEOUT
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // OURA_HTTP_IDLE_TIMEOUT
 };
 
 // Reads the runtime's variables from `env`; throws core::config_error naming the variable and
@@ -61,6 +67,9 @@ public:
     // Registers a worker started by start(); shutdown() signals its stop_token and waits for it.
     // An exception escaping it is logged and turns the exit code into 1.
     void add_worker(std::string name, WorkerBody body);  // before start()
+    // Told about each request the server's limits refused before routing (413, 431), with the
+    // target when known; runs on an I/O thread and must not block. Set before start().
+    void on_refused(std::function<void(int status, std::string_view target)> hook) { refused_hook_ = std::move(hook); }
 
     void start();  // serves and starts the workers; returns at once; idempotent
     // Stops accepting (new connections are refused), signals the workers, and waits up to the grace
@@ -95,6 +104,7 @@ private:
     std::vector<std::thread> worker_threads_;
     bool started_ = false;
     std::optional<int> shutdown_result_;
+    std::function<void(int, std::string_view)> refused_hook_;
     // Last: destroyed first, so no handler runs while the members above go away.
     std::unique_ptr<http::Server> server_;
 };
