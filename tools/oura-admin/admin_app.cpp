@@ -1,4 +1,5 @@
 #include "admin_app.hpp"
+#include "status_link_command.hpp"
 #include "webhooks_commands.hpp"
 
 #include <unistd.h>
@@ -35,7 +36,7 @@ Commands:
                        running it again updates the tokens (after a re-consent, too)
   users list           every user with token expiry, grant state and sync state
   tokens rekey         re-seal every stored token with the newest key of OURA_TOKEN_ENCRYPTION_KEYS
-)") + webhooks_overview + R"(  reproject [--user ID] [--resource NAME] [--batch-size N]
+)") + webhooks_overview + status_link_overview + R"(  reproject [--user ID] [--resource NAME] [--batch-size N]
                        rebuild curated tables from the raw documents (after a mapping change), in
                        batches; exit 1 when a document could not be projected (each is named)
 
@@ -291,6 +292,7 @@ int run(const std::vector<std::string>& args, const core::Env& env, const core::
         if (args[0] == "tokens" && !rest.empty() && rest[0] == "rekey") return tokens_rekey({rest.begin() + 1, rest.end()}, env);
         if (args[0] == "reproject") return reproject(rest, env);
         if (args[0] == "webhooks") return webhooks_command(rest, env, log);
+        if (args[0] == "status-link") return status_link_command(rest, env);
         throw core::usage_error("unknown command '" + args[0] + (rest.empty() ? "" : " " + rest[0]) + "' (see --help)");
     });
 }
