@@ -167,7 +167,7 @@ void cancel(PGconn* c) {
 // Waits until libpq can hand over the next result without blocking, or the deadline passes.
 bool wait_readable(PGconn* c, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-        if (!PQconsumeInput(c)) throw connection_broken("lost the connection while reading");
+        if (!PQconsumeInput(c)) throw connection_broken(std::string("lost the connection while reading: ") + PQerrorMessage(c));
         if (!PQisBusy(c)) return true;
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
@@ -286,10 +286,14 @@ SqlAnswer SqlGateway::run(std::string_view sql, const std::vector<SqlParam>& par
         if (PQtransactionStatus(c) != PQTRANS_IDLE) throw connection_broken("still in a transaction after rollback");
         must(c, discard_all);
         healthy = PQtransactionStatus(c) == PQTRANS_IDLE;
-    } catch (const connection_broken&) {
+    } catch (const connection_broken& e) {
         impl_->release(c, false);
         if (rejected) throw *rejected;
-        throw database_unavailable("the SQL connection failed and was dropped");
+        // Cancelling a statement while the server is in the middle of sending a row ends the
+        // session (PostgreSQL cannot resynchronise the protocol): the answer we have is complete
+        // up to the cap, only the connection goes.
+        if (answer.truncated) return answer;
+        throw database_unavailable(std::string("the SQL connection was dropped: ") + e.what());
     } catch (...) {
         impl_->release(c, false);
         throw;
