@@ -228,20 +228,29 @@ void write_rows(core::JsonWriter& w, const store::ResultTable& t) {
     w.end_array();
 }
 
-std::string csv_field(const std::optional<std::string>& v, store::ValueKind kind) {
-    if (!v) return {};
-    std::string s = kind == store::ValueKind::time ? iso_time(*v) : *v;
-    // RFC 4180: quote fields holding a separator, a quote or a line break; double the quotes.
-    // A leading = + - @ is quoted too, so a spreadsheet does not run the cell as a formula.
+// Appends one CSV field. RFC 4180: a field holding a separator, a quote or a line break is quoted
+// with its quotes doubled. A text starting with = + - @ is quoted too, so a spreadsheet does not
+// run the cell as a formula.
+void append_csv(std::string& out, const std::optional<std::string>& v, store::ValueKind kind) {
+    if (!v) return;
+    if (kind == store::ValueKind::number || kind == store::ValueKind::boolean) {
+        out += *v;
+        return;
+    }
+    std::string timed;
+    const std::string& s = kind == store::ValueKind::time ? (timed = iso_time(*v)) : *v;
     bool quote = s.find_first_of(",\"\r\n") != std::string::npos ||
                  (!s.empty() && kind == store::ValueKind::string && std::string_view("=+-@").find(s[0]) != std::string_view::npos);
-    if (!quote) return s;
-    std::string out = "\"";
+    if (!quote) {
+        out += s;
+        return;
+    }
+    out += '"';
     for (char c : s) {
         if (c == '"') out += '"';
         out += c;
     }
-    return out + "\"";
+    out += '"';
 }
 
 std::string hex_decode(std::string_view hex) {
@@ -754,13 +763,19 @@ struct App::Impl {
                     }
                     std::string out;
                     if (format == "csv") {
+                        out.reserve(page.table.rows.size() * 48);
                         if (first) {
-                            for (std::size_t i = 0; i < page.table.columns.size(); ++i)
-                                out += (i ? "," : "") + csv_field(page.table.columns[i].name, store::ValueKind::string);
+                            for (std::size_t i = 0; i < page.table.columns.size(); ++i) {
+                                if (i) out += ',';
+                                append_csv(out, page.table.columns[i].name, store::ValueKind::string);
+                            }
                             out += "\r\n";
                         }
                         for (const auto& row : page.table.rows) {
-                            for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_field(row[i], page.table.columns[i].kind);
+                            for (std::size_t i = 0; i < row.size(); ++i) {
+                                if (i) out += ',';
+                                append_csv(out, row[i], page.table.columns[i].kind);
+                            }
                             out += "\r\n";
                         }
                     } else {
