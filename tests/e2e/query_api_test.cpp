@@ -12,6 +12,7 @@
 #include <set>
 
 #include "harness.hpp"
+#include "sim.hpp"
 #include "oura/core/json.hpp"
 #include "oura/core/process.hpp"
 #include "oura/http/client.hpp"
@@ -806,4 +807,27 @@ TEST_CASE("the status page asks for a login, sets an HttpOnly cookie and shows t
     // The cookie is good for the page's GETs, never for POST /api/sql.
     CHECK(api.call("GET", "/api/events/stream?after=x", "", {}, with_cookie).status == 400);
     CHECK(api.call("POST", "/api/sql", "", "{\"sql\":\"SELECT 1\"}", with_cookie).status == 401);
+}
+
+TEST_CASE("oura-admin users disable, disconnect and erase do what the admin routes do", "[e2e][query-api]") {
+    test::TestDatabase db;
+    auto user = seed_user(db, "u-admin-cli");
+    seed_days(db, user, 2);
+    std::map<std::string, std::string> env{{"OURA_DATABASE_URL", db.writer_url()}, {"OURA_LOG_LEVEL", "warn"}};
+    auto id = std::to_string(user);
+    CHECK(test::run_binary("oura-admin", {"users", "disable", "--help"}, env).exit_code == 0);
+    auto bad = test::run_binary("oura-admin", {"users", "erase", "abc", "--yes"}, env);
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("USER_ID") != std::string::npos);
+    CHECK(test::run_binary("oura-admin", {"users", "erase", id}, env).exit_code == 2);  // no --yes: nothing written
+    CHECK(db.scalar("SELECT count(*) FROM oura.daily_summaries WHERE user_id = " + id) == "2");
+    CHECK(test::run_binary("oura-admin", {"users", "disable", id}, env).exit_code == 0);
+    CHECK(db.scalar("SELECT status FROM oura.users WHERE user_id = " + id) == "paused");
+    CHECK(test::run_binary("oura-admin", {"users", "disconnect", id}, env).exit_code == 0);
+    CHECK(db.scalar("SELECT status FROM oura.users WHERE user_id = " + id) == "revoked");
+    auto erased = test::run_binary("oura-admin", {"users", "erase", id, "--yes"}, env);
+    CHECK(erased.exit_code == 0);
+    CHECK(erased.out.find("oura.heart_rate_samples\t1000") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM oura.users WHERE user_id = " + id) == "0");
+    CHECK(test::run_binary("oura-admin", {"users", "erase", id, "--yes"}, env).exit_code == 1);
 }
