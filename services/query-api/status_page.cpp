@@ -1,5 +1,6 @@
 // The /status page: one HTML document for a person, readable on a phone, updated live from the
 // event stream (EventSource sends the login cookie; the token never appears in a URL).
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -45,7 +46,8 @@ constexpr const char* live_script = R"js(
     }).catch(function(){});
   }
   var timer=null;
-  var es=new EventSource('/api/events/stream');
+  var after=document.body.getAttribute('data-last-event');
+  var es=new EventSource('/api/events/stream?after='+encodeURIComponent(after));
   es.addEventListener('change',function(e){
     var d=JSON.parse(e.data);
     var text=d.at+' user '+d.user_id+' '+d.resource+' '+d.change+(d.document_id?' '+d.document_id:'')+(d.change==='samples'?' ('+d.rows+' rows)':'');
@@ -146,7 +148,11 @@ std::string status_page(const store::PipelineSnapshot& s, const std::vector<stor
     std::string h = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Oura platform status</title><style>";
     h += style;
-    h += "</style></head><body><h1>Oura platform status</h1><p>as of " + when(s.now) +
+    long long last_event = 0;
+    for (const auto& e : recent) last_event = std::max(last_event, e.id);
+    // The stream starts after the newest event this page shows, so nothing committed between the
+    // page and the stream's start is missed.
+    h += "</style></head><body data-last-event=\"" + std::to_string(last_event) + "\"><h1>Oura platform status</h1><p>as of " + when(s.now) +
          " · stream <span id=\"stream-state\">connecting</span></p><div id=\"content\">";
     h += status_content(s, th);
     h += "</div><section id=\"changes\"><h2>Live changes</h2><p>last: <span id=\"last-change\">";

@@ -831,3 +831,76 @@ TEST_CASE("oura-admin users disable, disconnect and erase do what the admin rout
     CHECK(db.scalar("SELECT count(*) FROM oura.users WHERE user_id = " + id) == "0");
     CHECK(test::run_binary("oura-admin", {"users", "erase", id, "--yes"}, env).exit_code == 1);
 }
+
+TEST_CASE("the status page in headless Chromium: a phone-sized screenshot, the seeded sections, and a live update without a reload", "[e2e][query-api]") {
+    if (core::run_process({"sh", "-c", "command -v chromium"}).exit_code != 0) FAIL("chromium is not installed (deploy/install-deps.sh installs it)");
+    test::TestDatabase db;
+    auto user = seed_user(db, "u-browser");
+    db.scalar("INSERT INTO oura.sync_state (user_id, resource, status, last_success_at) VALUES (" + std::to_string(user) +
+              ", 'daily_readiness', 'ok', now() - interval '10 minutes') RETURNING 1");
+    db.scalar("INSERT INTO oura.jobs (kind, state, last_error) VALUES ('backfill_chunk', 'dead', 'gave up') RETURNING 1");
+    db.scalar("INSERT INTO oura.table_stats (table_name, row_estimate, total_bytes) VALUES ('oura.heart_rate_samples', 123456, 1048576) RETURNING 1");
+    QueryApi api(db, {{"OURA_QUERY_COOKIE_SECURE", "false"}});
+
+    auto dir = std::filesystem::temp_directory_path() / ("query-api-chromium-" + std::to_string(api.port));
+    std::filesystem::create_directories(dir);
+    // The login form, submitted by the browser itself: the token travels in a POST body and comes
+    // back as an HttpOnly cookie, never in a URL.
+    auto login = dir / "login.html";
+    std::ofstream(login) << "<!doctype html><form method=\"post\" action=\"" << api.base << "/status/login\">"
+                         << "<input name=\"token\" value=\"" << read_token << "\"></form><script>document.forms[0].submit()</script>";
+    auto chromium = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv{"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                      "--no-first-run", "--user-data-dir=" + (dir / "profile").string(), "--window-size=412,915"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.push_back("file://" + login.string());
+        return argv;
+    };
+
+    auto artifacts = std::filesystem::current_path() / "artifacts";
+    std::filesystem::create_directories(artifacts);
+    auto shot = artifacts / "status-page.png";
+    std::filesystem::remove(shot);
+    auto s = core::run_process(chromium({"--screenshot=" + shot.string(), "--timeout=6000"}), {}, 60s);
+    INFO(s.err.substr(0, 2000));
+    CHECK(std::filesystem::exists(shot));
+    CHECK(std::filesystem::file_size(shot) > 10000);
+
+    auto streams_opened = [&] {
+        auto m = api.get("/metrics", "").body;
+        auto at = m.find("oura_http_requests_total{route=\"/api/events/stream\",status=\"200\"} ");
+        return at == std::string::npos ? 0 : std::stoi(m.substr(m.find("} ", at) + 2));
+    };
+    const int opened = streams_opened();
+    // A browser that stays open; the test reads its DOM through the DevTools protocol.
+    auto devtools = free_port();
+    core::ChildProcess browser(chromium({"--remote-debugging-port=" + std::to_string(devtools)}), {}, (dir / "chromium.log").string());
+    auto eval = [&](const std::string& js) {
+        auto r = core::run_process({"python3", test::source_path("tests/e2e/cdp_eval.py"), std::to_string(devtools), js}, {}, 30s);
+        return r.exit_code == 0 ? r.out : std::string();
+    };
+    test::wait_until("the page opened its event stream", [&] { return streams_opened() > opened; }, 60s);
+    // A mark that a reload would wipe.
+    CHECK(eval("window.__kept = 'still here'; document.title").find("Oura platform status") != std::string::npos);
+    auto dom = eval("document.documentElement.outerHTML");
+    for (const auto* section : {"id=\\\"syncs\\\"", "id=\\\"jobs\\\"", "id=\\\"backfills\\\"", "id=\\\"webhooks\\\"",
+                                "id=\\\"tokens\\\"", "id=\\\"tables\\\""}) {
+        INFO(section);
+        CHECK(dom.find(section) != std::string::npos);
+    }
+    CHECK(dom.find("daily_readiness") != std::string::npos);
+    CHECK(dom.find("freshness ok") != std::string::npos);
+    CHECK(eval("document.getElementById('jobs-dead').textContent") == "\"1\"\n");
+    CHECK(dom.find("oura.heart_rate_samples") != std::string::npos);
+    CHECK(dom.find("123456") != std::string::npos);
+    CHECK(dom.find(read_token) == std::string::npos);
+    CHECK(eval("document.cookie") == "\"\"\n");  // HttpOnly: scripts never see the token
+
+    insert_document(db, user, "doc-live-in-browser");
+    test::wait_until("the page shows the new document without a reload", [&] {
+        return eval("document.getElementById('last-change').textContent").find("doc-live-in-browser") != std::string::npos;
+    });
+    CHECK(eval("window.__kept") == "\"still here\"\n");
+    CHECK(eval("document.getElementById('stream-state').textContent") == "\"live\"\n");
+    std::filesystem::remove_all(dir);
+}
