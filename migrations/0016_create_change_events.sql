@@ -85,7 +85,9 @@ BEGIN
     FOR t IN
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'oura' AND c.relkind IN ('r', 'p')
-           AND c.relname NOT IN ('oura_documents', 'heart_rate_samples', 'ring_battery_levels', 'change_events')
+           -- request_budgets changes with every Oura request a worker makes: it is no data anyone
+           -- queries, and announcing it would empty the cache many times a second.
+           AND c.relname NOT IN ('oura_documents', 'heart_rate_samples', 'ring_battery_levels', 'change_events', 'request_budgets')
     LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON oura.%I '
                        'FOR EACH STATEMENT EXECUTE FUNCTION oura.notify_changes()', t || '_notify_changes', t);
@@ -138,6 +140,8 @@ BEGIN
     rows := n;
     RETURN NEXT;
     DELETE FROM oura.webhook_inbox w WHERE oura_id IS NOT NULL AND w.oura_user_id = oura_id;
+    -- A backfill requested for several users keeps its row for the others, without this one.
+    UPDATE oura.backfills b SET user_ids = array_remove(b.user_ids, p_user_id) WHERE p_user_id = ANY (b.user_ids);
     -- Children before the user row; the cascade takes what references it, this takes the rest.
     FOR t IN
         SELECT n2.nspname AS schema_name, c.relname AS rel

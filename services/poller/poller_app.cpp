@@ -17,6 +17,7 @@
 #include "oura/metrics/poller_metrics.hpp"
 #include "oura/metrics/registry.hpp"
 #include "oura/metrics/token_metrics.hpp"
+#include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/sync_records.hpp"
 #include "oura/store/table_stats.hpp"
@@ -52,6 +53,7 @@ core::CommandLine command_line() {
         "  OURA_API_BASE_URL            default https://api.ouraring.com\n"
         "  OURA_PUSHGATEWAY_URL         push run metrics there when set (http:// or https:// URL)\n"
         "  OURA_DISCOVER_COLLECTIONS    keep collections Oura's OpenAPI document adds (default true)\n"
+        "  OURA_INITIAL_BACKFILL_DAYS   history queued once for a user seen first (default 730; 0 = none)\n"
         "  OURA_LOG_LEVEL               debug, info (default), warn or error\n"
         "  OURA_NOW                     tests only: plan from this instant instead of the clock\n"
         "  Every variable may instead be given as NAME_FILE (a mounted secret). See docs/configuration.md.\n"
@@ -151,6 +153,8 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.pushgateway_url = env.get_url("OURA_PUSHGATEWAY_URL", "");
     s.now = env.get_instant("OURA_NOW");
     s.discover_collections = env.get_bool("OURA_DISCOVER_COLLECTIONS", true);
+    s.initial_backfill_days = static_cast<int>(
+        env.get_int("OURA_INITIAL_BACKFILL_DAYS", store::default_initial_backfill_days, 0, 3650));
     s.cipher = store::TokenCipher::from_env(env);  // a bad key stops the start, not the middle of a run
     return s;
 }
@@ -221,6 +225,19 @@ int App::run_once() {
     auto abandoned = pool.transact([](store::Transaction& tx) { return store::abandon_running_runs(tx, "poller"); });
     if (abandoned > 0) log_.warn("earlier poller runs died without recording their end; marked abandoned", {{"runs", abandoned}});
     long long run_id = pool.transact([](store::Transaction& tx) { return store::start_run(tx, "poller"); });
+    // A user seen for the first time gets their history from backfill-worker (once per user).
+    const auto today = std::chrono::floor<std::chrono::days>(now);
+    for (const auto& u : users) {
+        try {
+            auto id = pool.transact([&](store::Transaction& tx) {
+                return store::ensure_initial_backfill(tx, u.user_id, settings_.initial_backfill_days, today);
+            });
+            if (id) log_.info("initial backfill queued", {{"user_id", u.user_id}, {"backfill_id", *id},
+                                                          {"days", settings_.initial_backfill_days}});
+        } catch (const std::exception& e) {
+            log_.error("cannot queue the initial backfill; the next run tries again", {{"user_id", u.user_id}, {"error", e.what()}});
+        }
+    }
     log_.info("poller run started", {{"run_id", run_id}, {"users", users.size()},
                                      {"resources", wanted.size()}, {"days", settings_.days}});
 

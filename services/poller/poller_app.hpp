@@ -21,6 +21,8 @@ struct Settings {
     std::vector<std::string> resources;  // REST names; empty = every resource of the catalog
     std::vector<std::string> users;      // internal ids or Oura user ids; empty = every active user
     bool dry_run = false;
+    // OURA_INITIAL_BACKFILL_DAYS: history requested once for a user the poller sees first (0: none).
+    int initial_backfill_days = 730;
     bool discover_collections = true;  // OURA_DISCOVER_COLLECTIONS: also keep collections the catalog does not know
     int concurrency = 4;
     std::string pushgateway_url;  // OURA_PUSHGATEWAY_URL: run metrics are pushed there when set

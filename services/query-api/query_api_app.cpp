@@ -15,6 +15,7 @@
 #include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
 #include "oura/metrics/pipeline_gauges.hpp"
+#include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/read_api.hpp"
 #include "oura/store/sql_gateway.hpp"
@@ -654,9 +655,7 @@ struct App::Impl {
                     // No position given: from now on.
                     after = pool.with_connection([&](pqxx::connection& c) {
                         pqxx::read_transaction tx(c);
-                        auto e = store::change_events_after(tx, 0, 0);
-                        (void)e;
-                        return tx.exec1("SELECT coalesce(max(id), 0) FROM oura.change_events")[0].as<long long>();
+                        return store::newest_change_event_id(tx);
                     });
                 }
             } catch (const std::exception&) {
@@ -818,12 +817,9 @@ struct App::Impl {
         return guarded([&] {
             store::PipelineSnapshot snap;
             std::vector<store::ChangeEvent> recent;
-            pool.with_connection([&](pqxx::connection& c) {
-                pqxx::read_transaction tx(c);
+            pool.transact([&](store::Transaction& tx) {
                 snap = store::pipeline_snapshot(tx);
-                auto newest = tx.exec1("SELECT coalesce(max(id), 0) FROM oura.change_events")[0].as<long long>();
-                recent = store::change_events_after(tx, std::max(0LL, newest - 20), 20);
-                std::reverse(recent.begin(), recent.end());
+                recent = store::latest_change_events(tx, 20);
             });
             auto html = r.query("fragment") ? status_content(snap, thresholds()) : status_page(snap, recent, thresholds());
             auto res = http::text_response(200, std::move(html), "text/html; charset=utf-8");
@@ -862,10 +858,7 @@ struct App::Impl {
         auto now = std::chrono::steady_clock::now();
         if (!metrics_text.empty() && now - metrics_at < settings.metrics_cache) return metrics_text;
         try {
-            auto snap = pool.with_connection([&](pqxx::connection& c) {
-                pqxx::read_transaction tx(c);
-                return store::pipeline_snapshot(tx);
-            });
+            auto snap = pool.transact([&](store::Transaction& tx) { return store::pipeline_snapshot(tx); });
             metrics_text = metrics::pipeline_gauges(snap);
         } catch (const std::exception& e) {
             log.warn("metrics snapshot failed", {{"error", e.what()}});
@@ -912,6 +905,96 @@ struct App::Impl {
         });
     }
 
+    // POST /admin/backfills {"users": [ids] | "all", "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "resources": [..]}
+    http::Response request_backfill(const http::Request& r) {
+        rapidjson::Document body;
+        try {
+            body = core::parse_json(r.body);
+        } catch (const std::exception&) {
+            return bad_parameter("body", "must be a JSON object {\"users\": [ids] or \"all\", \"from\", \"to\", \"resources\"}");
+        }
+        if (!body.IsObject()) return bad_parameter("body", "must be a JSON object");
+        store::BackfillRequest req;
+        req.requested_by = "query-api";
+        if (!body.HasMember("users")) return bad_parameter("users", "required: a list of user ids or \"all\"");
+        const auto& users = body["users"];
+        if (users.IsString() && std::string_view(users.GetString()) == "all") {
+            req.all_users = true;
+        } else if (users.IsArray() && !users.Empty()) {
+            for (const auto& u : users.GetArray()) {
+                if (!u.IsInt64() || u.GetInt64() < 1) return bad_parameter("users", "must hold positive integer user ids");
+                req.user_ids.push_back(u.GetInt64());
+            }
+        } else {
+            return bad_parameter("users", "must be a non-empty list of user ids or \"all\"");
+        }
+        for (const char* name : {"from", "to"}) {
+            if (!body.HasMember(name) || !body[name].IsString()) return bad_parameter(name, "required: a date YYYY-MM-DD");
+            auto d = core::parse_date(body[name].GetString());
+            if (!d) return bad_parameter(name, "must be a date YYYY-MM-DD");
+            (std::string_view(name) == "from" ? req.from : req.to) = *d;
+        }
+        if (req.from > req.to) return bad_parameter("from", "must not be after to");
+        if (body.HasMember("resources")) {
+            if (!body["resources"].IsArray()) return bad_parameter("resources", "must be a list of resource names");
+            for (const auto& x : body["resources"].GetArray()) {
+                if (!x.IsString()) return bad_parameter("resources", "must be a list of resource names");
+                req.resources.emplace_back(x.GetString());
+            }
+        }
+        return guarded([&] {
+            store::BackfillRef ref;
+            try {
+                ref = pool.transact([&](store::Transaction& tx) { return store::request_backfill(tx, req); });
+            } catch (const std::invalid_argument& e) {
+                // The store names what is wrong (an unknown user or resource); it holds no internals.
+                std::string what = e.what();
+                return bad_parameter(what.find("resource") != std::string::npos ? "resources" : "users", what);
+            }
+            log.info("backfill requested", {{"backfill_id", ref.id}, {"created", ref.created}, {"chunks", ref.chunks}});
+            core::JsonWriter w;
+            w.begin_object().field("id", ref.id).field("created", ref.created).field("chunks", ref.chunks).end_object();
+            auto res = http::json_response(ref.created ? 201 : 200, w.take());
+            res.headers.set("Location", "/admin/backfills/" + std::to_string(ref.id));
+            return res;
+        });
+    }
+
+    http::Response backfill(const service::PathParams& p) {
+        auto id = id_param(p);
+        if (!id) return bad_parameter("id", "must be a positive integer backfill id");
+        return guarded([&] {
+            auto st = pool.transact([&](store::Transaction& tx) { return store::backfill_status(tx, *id); });
+            if (!st) return error(404, "not_found", "no such backfill");
+            auto progress = [](core::JsonWriter& w, const store::BackfillProgress& b) {
+                w.begin_object();
+                if (!b.resource.empty()) w.field("resource", b.resource);
+                w.field("chunks", b.total).field("succeeded", b.succeeded).field("running", b.running).field("pending", b.pending);
+                w.field("waiting_token", b.waiting_token).field("failed", b.failed).field("cancelled", b.cancelled);
+                w.field("rows_written", b.rows_written).field("requests", b.requests).end_object();
+            };
+            core::JsonWriter w;
+            w.begin_object().field("id", st->id).field("state", st->state).field("requested_by", st->requested_by);
+            w.field("all_users", st->all_users).key("users").begin_array();
+            for (auto u : st->user_ids) w.integer(u);
+            w.end_array().key("resources").begin_array();
+            for (const auto& x : st->resources) w.string(x);
+            w.end_array().field("from", core::format_date(st->from)).field("to", core::format_date(st->to));
+            w.field("created_at", st->created_at).key("finished_at");
+            if (st->finished_at.empty()) w.null();
+            else w.string(st->finished_at);
+            w.field("elapsed_seconds", st->elapsed_seconds).key("eta_seconds");
+            if (auto eta = st->eta_seconds()) w.number(*eta);
+            else w.null();
+            w.key("totals");
+            progress(w, st->totals);
+            w.key("by_resource").begin_array();
+            for (const auto& b : st->by_resource) progress(w, b);
+            w.end_array().end_object();
+            return http::json_response(200, w.take());
+        });
+    }
+
     void add_routes() {
         using P = service::PathParams;
         const std::vector<std::string> range_q{"start", "end", "user", "limit", "cursor"};
@@ -954,6 +1037,10 @@ struct App::Impl {
               [this](const http::Request&, const P& p, Role) { return user_action(p, "disconnect"); });
         route("DELETE", "/admin/users/{id}/data", Role::admin, "Erases every row of the user in one transaction; answers row counts",
               {}, [this](const http::Request&, const P& p, Role) { return user_action(p, "erase"); });
+        route("POST", "/admin/backfills", Role::admin, "Requests a history backfill (users or all, day window, resources)", {},
+              [this](const http::Request& r, const P&, Role) { return request_backfill(r); });
+        route("GET", "/admin/backfills/{id}", Role::admin, "A backfill's state and progress per resource", {},
+              [this](const http::Request&, const P& p, Role) { return backfill(p); });
         // The runtime's own routes, documented here so the spec lists every route.
         docs.push_back({"GET", "/healthz", "Process alive", Role::none, {}});
         docs.push_back({"GET", "/readyz", "Database reachable and migrated", Role::none, {}});

@@ -106,11 +106,11 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
     h += "</table><p>backlog <span id=\"jobs-pending\">" + std::to_string(pending) + "</span>, dead <span id=\"jobs-dead\">" +
          std::to_string(dead) + "</span></p></section>";
 
-    h += "<section id=\"backfills\"><h2>Backfills in progress</h2><table><tr><th>id</th><th>user</th><th>resource</th>"
+    h += "<section id=\"backfills\"><h2>Backfills in progress</h2><table><tr><th>id</th><th>users</th><th>resources</th>"
          "<th>days</th><th>progress</th></tr>";
     for (const auto& b : s.backfills) {
         long long pct = b.chunks_total > 0 ? (b.chunks_done * 100) / b.chunks_total : 0;
-        h += "<tr><td>" + std::to_string(b.id) + "</td><td>" + std::to_string(b.user_id) + "</td><td>" + html_escape(b.resource) +
+        h += "<tr><td>" + std::to_string(b.id) + "</td><td>" + html_escape(b.users) + "</td><td>" + html_escape(b.resources) +
              "</td><td>" + html_escape(b.from_day) + " – " + html_escape(b.to_day) + "</td><td>" + std::to_string(b.chunks_done) +
              "/" + std::to_string(b.chunks_total) + " (" + std::to_string(pct) + "%)" +
              (b.chunks_failed ? ", " + std::to_string(b.chunks_failed) + " failed" : "") + "</td></tr>";

@@ -408,3 +408,35 @@ TEST_CASE("a waiter whose connection is cut wakes its worker and listens again o
     CHECK(waiter.wait(30s));
     CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
+
+TEST_CASE("parking all of a user's pending jobs leaves other users and running jobs alone", "[pg][jobs]") {
+    TestDatabase db;
+    pqxx::connection c(db.writer_url());
+    auto a = committed(c, [](pqxx::work& tx) { return store::upsert_user(tx, "user-a", "").user_id; });
+    auto b = committed(c, [](pqxx::work& tx) { return store::upsert_user(tx, "user-b", "").user_id; });
+    auto running = add_job(c, "sync", {}, a);
+    REQUIRE(claim(c, "w", 1).size() == 1);
+    for (int i = 0; i < 3; ++i) add_job(c, "sync", {}, a);
+    add_job(c, "other", {}, a);
+    add_job(c, "sync", {}, b);
+    auto parked = committed(c, [&](pqxx::work& tx) { return store::park_all_for_user(tx, a, "grant is dead", {"sync"}); });
+    CHECK(parked == 3);
+    CHECK(job_field(db, running, "state") == "running");
+    CHECK(db.scalar("SELECT count(*) FROM oura.jobs WHERE state = 'pending'") == "2");
+    CHECK(committed(c, [&](pqxx::work& tx) { return store::resume_parked(tx, a); }) == 3);
+}
+
+TEST_CASE("retention deletes finished jobs older than the horizon, a bounded batch at a time", "[pg][jobs]") {
+    TestDatabase db;
+    pqxx::connection c(db.writer_url());
+    for (int i = 0; i < 5; ++i) add_job(c, "sync");
+    auto live = add_job(c, "sync");
+    db.scalar("WITH done AS (UPDATE oura.jobs SET state = 'succeeded', finished_at = now() - interval '2 days' WHERE id <> " +
+              std::to_string(live) + " RETURNING 1) SELECT count(*) FROM done");
+    auto recent = add_job(c, "sync");
+    db.scalar("UPDATE oura.jobs SET state = 'dead', finished_at = now() WHERE id = " + std::to_string(recent) + " RETURNING 1");
+    CHECK(committed(c, [](pqxx::work& tx) { return store::prune_finished_jobs(tx, std::chrono::hours(24), 3); }) == 3);
+    CHECK(committed(c, [](pqxx::work& tx) { return store::prune_finished_jobs(tx, std::chrono::hours(24), 3); }) == 2);
+    CHECK(committed(c, [](pqxx::work& tx) { return store::prune_finished_jobs(tx, std::chrono::hours(24), 3); }) == 0);
+    CHECK(db.scalar("SELECT count(*) FROM oura.jobs") == "2");
+}

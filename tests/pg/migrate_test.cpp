@@ -66,7 +66,7 @@ TEST_CASE("the schema has every table of the data model", "[pg][migrate]") {
          {"oura.users", "oura.oura_documents", "oura.daily_summaries", "oura.sleep_episodes", "oura.sleep_samples",
           "oura.heart_rate_samples", "oura.workouts", "oura.sessions", "oura.enhanced_tags", "oura.tags",
           "oura.rest_mode_periods", "oura.ring_configurations", "oura.ring_battery_levels", "oura.personal_info",
-          "oura.jobs", "oura.webhook_inbox", "oura.sync_runs", "oura.sync_state", "oura.backfills",
+          "oura.jobs", "oura.webhook_inbox", "oura.sync_runs", "oura.sync_state", "oura.backfills", "oura.backfill_chunks", "oura.request_budgets",
           "oura.webhook_subscriptions", "oura.table_stats", "oura_secret.oauth_tokens", "oura_secret.oauth_states"}) {
         INFO(table);
         CHECK(db.scalar("SELECT to_regclass('" + table + "') IS NOT NULL") == "t");

@@ -15,6 +15,7 @@
 #include "oura/api/settings.hpp"
 #include "oura/core/cli.hpp"
 #include "oura/core/json.hpp"
+#include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/documents.hpp"
 #include "oura/store/tokens.hpp"
@@ -42,7 +43,8 @@ Commands:
                        batches; exit 1 when a document could not be projected (each is named)
 
 Run `oura-admin COMMAND --help` for a command's options.
-Environment: OURA_DATABASE_URL, OURA_TOKEN_ENCRYPTION_KEYS or OURA_TOKEN_ENCRYPTION_KEY, OURA_API_BASE_URL
+Environment: OURA_DATABASE_URL, OURA_TOKEN_ENCRYPTION_KEYS or OURA_TOKEN_ENCRYPTION_KEY, OURA_API_BASE_URL,
+OURA_INITIAL_BACKFILL_DAYS (history a new user's `users add` queues, default 730; 0 = none)
 (each may be NAME_FILE).
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.)";
 
@@ -167,14 +169,24 @@ int users_add(const std::vector<std::string>& args, const core::Env& env, const 
     tokens.refresh_token = pair.refresh;
     tokens.expires_at = std::chrono::system_clock::now() + std::chrono::seconds(expires_in);
     tokens.scopes = scopes;
+    auto initial_days = static_cast<int>(
+        env.get_int("OURA_INITIAL_BACKFILL_DAYS", store::default_initial_backfill_days, 0, 3650));
     store::Pool pool(url, 1);
+    store::UserConnected connected;
     auto user = pool.transact([&](store::Transaction& tx) {
         auto u = store::upsert_user(tx, std::string(*oura_id), std::string(email));
         store::save_tokens(tx, cipher, u.user_id, tokens);
+        // New tokens mend a dead grant: the user's parked chunks resume; a new user's history is queued.
+        connected = store::user_connected(tx, u.user_id, initial_days);
         return u;
     });
     std::cout << "user " << user.user_id << " (oura id " << user.oura_user_id << (email.empty() ? "" : ", ")
               << email << ") registered; tokens stored encrypted with key version " << cipher.key_version() << "\n";
+    if (connected.initial_backfill)
+        std::cout << "initial backfill " << *connected.initial_backfill << " queued: the last " << initial_days
+                  << " days (backfill-worker status " << *connected.initial_backfill << ")\n";
+    if (connected.resumed_jobs > 0)
+        std::cout << connected.resumed_jobs << " job(s) that waited for this user to reconnect resumed\n";
     return core::exit_ok;
 }
 

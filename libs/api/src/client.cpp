@@ -31,6 +31,7 @@ struct Call {
     // false: a closed 429 gate or a 429 answer throws rate_limited at once, so a caller holding a
     // lock can let go of it before waiting.
     bool wait_at_gate = true;
+    bool budgeted = false;  // a data-API request: drawn from ApiOptions::budget
     std::vector<int> accepted;              // non-2xx statuses that are answers, handed to accept
     std::vector<std::string_view> secrets;  // values that must not leak into error details
 };
@@ -150,6 +151,7 @@ struct OuraClient::Impl {
         call.path = resource.path;
         call.url = api_base + std::string(resource.path);
         call.headers = bearer(access_token);
+        call.budgeted = true;
         call.client = &api;
         call.secrets = {access_token};
         std::string out;
@@ -173,6 +175,14 @@ void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
         } catch (const api_error& e) {
             observe(call.label, to_string(ErrorKind::rate_limited), 0.0);
             throw api_error(e.kind(), e.status(), e.detail(), call.label, e.retry_after());
+        }
+        if (call.budgeted && opt.budget) {
+            try {
+                opt.budget->acquire(call.wait_at_gate ? opt.max_rate_wait : std::chrono::milliseconds(0));
+            } catch (const api_error& e) {
+                observe(call.label, to_string(ErrorKind::rate_limited), 0.0);
+                throw api_error(e.kind(), e.status(), e.detail(), call.label, e.retry_after());
+            }
         }
         if (call.use_breaker && !breaker.allow()) {
             observe(call.label, to_string(ErrorKind::breaker_open), 0.0);
@@ -223,6 +233,7 @@ void OuraClient::Impl::execute(const Call& call, const Accept& accept) {
                 if (auto t = resp.headers.get("x-trace-id")) trace_id = *t;
                 if (f.kind == ErrorKind::rate_limited) {
                     gate->on_rate_limited(parse_rate_limit(resp.headers, clock.now()));
+                    if (call.budgeted && opt.budget) opt.budget->on_rate_limited(gate->open_at());
                     if (opt.metrics) opt.metrics->on_rate_limited();
                     f.retry_after = std::chrono::ceil<std::chrono::seconds>(gate->remaining());
                 }
@@ -306,6 +317,7 @@ void OuraClient::fetch_collection(std::string_view access_token, const Resource&
         call.url =
             impl_->api_base + std::string(resource.path) + (params.empty() ? "" : "?" + http::build_query(params));
         call.headers = impl_->bearer(access_token);
+        call.budgeted = true;
         call.client = &impl_->api;
         call.secrets = {access_token};
         if (next) call.secrets.push_back(*next);
@@ -335,6 +347,7 @@ std::optional<std::string> OuraClient::fetch_document(std::string_view access_to
     call.path = resource.path;
     call.url = impl_->api_base + std::string(resource.path) + "/" + http::percent_encode(id);
     call.headers = impl_->bearer(access_token);
+    call.budgeted = true;
     call.client = &impl_->api;
     call.accepted = {404};
     call.secrets = {access_token};

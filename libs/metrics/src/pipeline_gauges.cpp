@@ -47,14 +47,8 @@ std::string pipeline_gauges(const store::PipelineSnapshot& s) {
         .Set(static_cast<double>(s.users_needing_reconnect));
     auto& tables = gauge(r, "oura_table_rows", "Estimated rows per table (from table_stats)");
     for (const auto& t : s.tables) tables.Add({{"table", t.table}}).Set(static_cast<double>(t.rows));
-    std::map<std::string, double> chunks{{"done", 0}, {"failed", 0}, {"remaining", 0}};
-    for (const auto& b : s.backfills) {
-        chunks["done"] += static_cast<double>(b.chunks_done);
-        chunks["failed"] += static_cast<double>(b.chunks_failed);
-        chunks["remaining"] += static_cast<double>(std::max(0LL, b.chunks_total - b.chunks_done - b.chunks_failed));
-    }
-    auto& bf = gauge(r, "oura_backfill_chunks", "Chunks of active backfills by state (done, failed, remaining)");
-    for (const auto& [state, n] : chunks) bf.Add({{"state", state}}).Set(n);
+    auto& bf = gauge(r, "oura_backfill_chunks", "Chunks of running backfills by job state");
+    for (const auto& [state, n] : s.backfill_chunks) bf.Add({{"state", state}}).Set(static_cast<double>(n));
     return serialize(r);
 }
 

@@ -79,6 +79,13 @@ constexpr Statement complete_job{"complete_job", R"sql(
      WHERE id = $1 AND lease_generation = $2 AND state = 'running'
 )sql"};
 
+constexpr Statement release_job{"release_job", R"sql(
+    UPDATE oura.jobs
+       SET state = 'pending', attempts = greatest(attempts - 1, 0), run_after = now(), lease_until = NULL,
+           updated_at = now()
+     WHERE id = $1 AND lease_generation = $2 AND state = 'running'
+)sql"};
+
 constexpr Statement lock_running_job{"lock_running_job", R"sql(
     SELECT attempts, max_attempts FROM oura.jobs
      WHERE id = $1 AND lease_generation = $2 AND state = 'running'
@@ -107,6 +114,23 @@ constexpr Statement park_job{"park_job", R"sql(
 constexpr Statement resume_parked_jobs{"resume_parked_jobs", R"sql(
     UPDATE oura.jobs SET state = 'pending', run_after = now(), updated_at = now()
      WHERE user_id = $1 AND state = 'waiting_token'
+)sql"};
+
+constexpr Statement park_user_jobs{"park_user_jobs", R"sql(
+    UPDATE oura.jobs
+       SET state = 'waiting_token', last_error = $2, updated_at = now()
+     WHERE user_id = $1 AND state = 'pending' AND (cardinality($3::text[]) = 0 OR kind = ANY ($3::text[]))
+)sql"};
+
+// jobs_finished_idx serves the inner scan; LIMIT bounds each statement's locks and WAL.
+constexpr Statement prune_jobs{"prune_finished_jobs", R"sql(
+    DELETE FROM oura.jobs
+     WHERE id IN (SELECT id FROM oura.jobs
+                   WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled')
+                     AND finished_at < now() - $1::bigint * interval '1 second'
+                   ORDER BY finished_at
+                   LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
 )sql"};
 
 constexpr Statement cancel_job{"cancel_job", R"sql(
@@ -196,6 +220,10 @@ void complete(pqxx::work& tx, long long id, long long generation) {
     require_owner(exec(tx, complete_job, id, generation), id, generation);
 }
 
+void release(pqxx::work& tx, long long id, long long generation) {
+    require_owner(exec(tx, release_job, id, generation), id, generation);
+}
+
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
                                       double random) {
     // Doubling in floating point: 2^(attempt-1) overflows no integer, and the cap bounds the result.
@@ -228,6 +256,16 @@ void park(pqxx::work& tx, long long id, long long generation, const std::string&
 
 long long resume_parked(pqxx::work& tx, long long user_id) {
     return static_cast<long long>(exec(tx, resume_parked_jobs, user_id).affected_rows());
+}
+
+long long park_all_for_user(pqxx::work& tx, long long user_id, const std::string& reason,
+                            const std::vector<std::string>& kinds) {
+    return static_cast<long long>(exec(tx, park_user_jobs, user_id, clip_error(reason), to_pg_array(kinds)).affected_rows());
+}
+
+long long prune_finished_jobs(pqxx::work& tx, std::chrono::seconds older_than, int batch) {
+    return static_cast<long long>(
+        exec(tx, prune_jobs, static_cast<long long>(older_than.count()), batch).affected_rows());
 }
 
 bool cancel(pqxx::work& tx, long long id) { return exec(tx, cancel_job, id).affected_rows() == 1; }

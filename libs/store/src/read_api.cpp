@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
 
 #include "statement.hpp"
@@ -70,6 +71,16 @@ constexpr Statement select_change_events_after{"select_change_events_after", R"s
       FROM oura.change_events WHERE id > $1 ORDER BY id LIMIT $2
 )sql"};
 
+constexpr Statement select_newest_change_event_id{"select_newest_change_event_id", R"sql(
+    SELECT coalesce(max(id), 0) FROM oura.change_events
+)sql"};
+
+constexpr Statement select_latest_change_events{"select_latest_change_events", R"sql(
+    SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), user_id, resource,
+           coalesce(document_id, ''), change, rows
+      FROM oura.change_events ORDER BY id DESC LIMIT $1
+)sql"};
+
 constexpr Statement select_recent_changes{"select_recent_changes", R"sql(
     SELECT id, at, user_id, resource, document_id, change, rows
       FROM oura.change_events ORDER BY id DESC LIMIT $1
@@ -124,11 +135,6 @@ constexpr Statement snapshot_reconnect{"snapshot_reconnect", R"sql(
       LEFT JOIN oura_secret.oauth_tokens t ON t.user_id = u.user_id
      WHERE u.status <> 'paused' AND (t.user_id IS NULL OR t.invalid_at IS NOT NULL
            OR EXISTS (SELECT 1 FROM oura.sync_state s WHERE s.user_id = u.user_id AND s.status = 'scope_missing'))
-)sql"};
-
-constexpr Statement snapshot_backfills{"snapshot_backfills", R"sql(
-    SELECT id, user_id, resource, state, from_day::text, to_day::text, chunks_total, chunks_done, chunks_failed
-      FROM oura.backfills WHERE state IN ('pending', 'running') ORDER BY id
 )sql"};
 
 constexpr Statement snapshot_tables{"snapshot_tables", R"sql(
@@ -259,6 +265,16 @@ std::vector<ChangeEvent> change_events_after(pqxx::transaction_base& tx, long lo
     return out;
 }
 
+long long newest_change_event_id(pqxx::transaction_base& tx) { return exec1(tx, select_newest_change_event_id)[0].as<long long>(); }
+
+std::vector<ChangeEvent> latest_change_events(pqxx::transaction_base& tx, int limit) {
+    std::vector<ChangeEvent> out;
+    for (const auto& r : exec(tx, select_latest_change_events, limit))
+        out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<long long>(), r[3].as<std::string>(),
+                       r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<long long>()});
+    return out;
+}
+
 ResultTable recent_changes(pqxx::transaction_base& tx, int limit) { return to_table(exec(tx, select_recent_changes, limit)); }
 
 ResultTable recent_deliveries(pqxx::transaction_base& tx, int limit) {
@@ -269,7 +285,7 @@ long long trim_change_events(pqxx::transaction_base& tx, int days) {
     return static_cast<long long>(exec(tx, delete_old_change_events, days).affected_rows());
 }
 
-PipelineSnapshot pipeline_snapshot(pqxx::transaction_base& tx) {
+PipelineSnapshot pipeline_snapshot(pqxx::work& tx) {
     PipelineSnapshot s;
     s.now = tx.exec1("SELECT extract(epoch FROM now())::float8")[0].as<double>();
     for (const auto& r : exec(tx, snapshot_syncs))
@@ -284,10 +300,23 @@ PipelineSnapshot pipeline_snapshot(pqxx::transaction_base& tx) {
     for (const auto& r : exec(tx, snapshot_tokens))
         s.tokens.push_back({r[0].as<long long>(), r[1].as<std::string>(), opt_double(r[2]), r[3].as<bool>()});
     s.users_needing_reconnect = exec1(tx, snapshot_reconnect)[0].as<long long>();
-    for (const auto& r : exec(tx, snapshot_backfills))
-        s.backfills.push_back({r[0].as<long long>(), r[1].as<long long>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                               r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<long long>(), r[7].as<long long>(),
-                               r[8].as<long long>()});
+    for (const auto& b : list_backfills(tx, 50)) {
+        if (b.state != "running") continue;
+        PipelineSnapshot::Backfill out;
+        out.id = b.id;
+        out.state = b.state;
+        if (b.all_users) out.users = "all";
+        for (auto u : b.user_ids) out.users += (out.users.empty() ? "" : ",") + std::to_string(u);
+        for (const auto& r : b.resources) out.resources += (out.resources.empty() ? "" : ",") + r;
+        if (out.resources.empty()) out.resources = "all";
+        out.from_day = core::format_date(b.from);
+        out.to_day = core::format_date(b.to);
+        out.chunks_total = b.totals.total;
+        out.chunks_done = b.totals.succeeded;
+        out.chunks_failed = b.totals.failed;
+        s.backfills.push_back(std::move(out));
+    }
+    s.backfill_chunks = active_backfill_chunks(tx);
     for (const auto& r : exec(tx, snapshot_tables))
         s.tables.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>()});
     return s;

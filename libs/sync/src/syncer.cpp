@@ -79,6 +79,7 @@ SyncResult Syncer::run(long long user_id, const api::Resource& resource, const s
     try {
         work(result);
     } catch (const api::api_error& e) {
+        result.error_kind = e.kind();
         fail(state_for(e.kind()), e.what());
     } catch (const store::retryable_error& e) {
         result.retryable = true;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "oura/api/api_metrics.hpp"
+#include "oura/api/budget.hpp"
 #include "oura/api/catalog.hpp"
 #include "oura/api/errors.hpp"
 #include "oura/api/oauth.hpp"
@@ -62,6 +63,10 @@ struct ApiOptions {
     // Share one gate among every client of the process (Oura limits per application); nullptr:
     // this client makes its own.
     std::shared_ptr<RateGate> rate_gate;
+    // Drawn from before every data-API request (not the token and subscription calls, which Oura
+    // does not count against the data budget) and told about every 429 on them; nullptr: only the
+    // process-wide gate applies.
+    std::shared_ptr<RequestBudget> budget;
     ApiMetrics* metrics = nullptr;  // not owned; may be nullptr
 };
 

@@ -83,6 +83,10 @@ bool heartbeat(pqxx::work& tx, long long id, long long generation, std::chrono::
 // lease_lost (writing nothing) when the job is no longer this generation's running job.
 void complete(pqxx::work& tx, long long id, long long generation);
 
+// Gives the job back unfinished (its worker is shutting down): pending and due now, the attempt
+// not counted. Throws lease_lost like complete.
+void release(pqxx::work& tx, long long id, long long generation);
+
 // Full-jitter exponential backoff: a delay uniformly spread over [0, min(cap, base * 2^(attempt-1))].
 // `random` is in [0, 1]; attempt 1 is the first run.
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
@@ -110,6 +114,17 @@ FailOutcome fail(pqxx::work& tx, long long id, long long generation, const std::
 void park(pqxx::work& tx, long long id, long long generation, const std::string& reason);
 // Makes every parked job of the user pending and due now (the user reconnected); returns how many.
 long long resume_parked(pqxx::work& tx, long long user_id);
+
+// Parks every pending job of the user (kinds empty = every kind) in waiting_token: once one of a
+// user's jobs found the grant dead, the others need not each be claimed to find out. Running jobs
+// are left to their workers. Returns how many were parked.
+long long park_all_for_user(pqxx::work& tx, long long user_id, const std::string& reason,
+                            const std::vector<std::string>& kinds = {});
+
+// Retention: deletes at most `batch` jobs that finished (succeeded, failed, dead, cancelled) more
+// than `older_than` ago, oldest first; returns how many. Call it until it returns less than
+// `batch`, one transaction per call, so no statement holds many locks or runs long.
+long long prune_finished_jobs(pqxx::work& tx, std::chrono::seconds older_than, int batch);
 
 // Cancels a live job (pending, parked or running; a running job's worker finds its next heartbeat
 // or completion refused). False when the job is unknown or already finished.

@@ -51,6 +51,10 @@ struct ChangeEvent {
 };
 // Events with id > after_id, oldest first, at most `limit`.
 std::vector<ChangeEvent> change_events_after(pqxx::transaction_base& tx, long long after_id, int limit);
+// The id of the newest change event (0 when none): where a stream without a position starts.
+long long newest_change_event_id(pqxx::transaction_base& tx);
+// The newest `limit` change events, newest first.
+std::vector<ChangeEvent> latest_change_events(pqxx::transaction_base& tx, int limit);
 // The newest `limit` change events and webhook deliveries (with their processing state), newest first.
 ResultTable recent_changes(pqxx::transaction_base& tx, int limit);
 ResultTable recent_deliveries(pqxx::transaction_base& tx, int limit);
@@ -79,8 +83,8 @@ struct PipelineSnapshot {
         bool dead = false;
     };
     struct Backfill {
-        long long id = 0, user_id = 0;
-        std::string resource, state, from_day, to_day;
+        long long id = 0;
+        std::string users, resources, state, from_day, to_day;
         long long chunks_total = 0, chunks_done = 0, chunks_failed = 0;
     };
     struct TableSize {
@@ -94,11 +98,12 @@ struct PipelineSnapshot {
     std::vector<Subscription> subscriptions;
     std::vector<Token> tokens;
     long long users_needing_reconnect = 0;
-    std::vector<Backfill> backfills;  // active (pending or running)
+    std::vector<Backfill> backfills;  // running
+    std::vector<std::pair<std::string, long long>> backfill_chunks;  // chunks of running backfills by job state
     std::vector<TableSize> tables;
     double now = 0;
 };
-PipelineSnapshot pipeline_snapshot(pqxx::transaction_base& tx);
+PipelineSnapshot pipeline_snapshot(pqxx::work& tx);
 
 // Operators' user administration.
 ResultTable users_table(pqxx::transaction_base& tx);

@@ -24,6 +24,9 @@ struct SyncResult {
     // The failure was the database's, not the data's (deadlock, timeout, lost connection): the
     // window wrote nothing of its failed page and the same sync later may well succeed.
     bool retryable = false;
+    // The API error that failed the sync, when it was one (a job consumer parks a user's work on a
+    // dead grant, retries transient kinds and stops on the rest).
+    std::optional<api::ErrorKind> error_kind;
     long long pages = 0;
     bool ok() const { return status == "ok"; }
 };
