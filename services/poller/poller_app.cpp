@@ -22,6 +22,8 @@
 #include "oura/store/sync_records.hpp"
 #include "oura/store/table_stats.hpp"
 #include "oura/store/users.hpp"
+#include "oura/store/oauth_states.hpp"
+#include "oura/store/webhooks.hpp"
 #include "oura/sync/discovery.hpp"
 #include "oura/sync/plan.hpp"
 #include "oura/sync/syncer.hpp"
@@ -55,6 +57,8 @@ core::CommandLine command_line() {
         "  OURA_DISCOVER_COLLECTIONS    keep collections Oura's OpenAPI document adds (default true)\n"
         "  OURA_INITIAL_BACKFILL_DAYS   history queued once for a user seen first (default 730; 0 = none)\n"
         "  OURA_LOG_LEVEL               debug, info (default), warn or error\n"
+        "  OURA_WEBHOOK_CALLBACK_URL    ensure and renew the webhook subscriptions for this URL each run\n"
+        "  OURA_RETENTION_DAYS          prune processed webhook deliveries and finished jobs older than this (30)\n"
         "  OURA_NOW                     tests only: plan from this instant instead of the clock\n"
         "  Every variable may instead be given as NAME_FILE (a mounted secret). See docs/configuration.md.\n"
         "Exit codes: 0 success (or another run holds the lock), 1 a resource failed, 2 bad usage or configuration.");
@@ -101,6 +105,41 @@ void record_run_metrics(metrics::Registry& registry, const std::map<std::string,
         run.record_resource(name,
                             {t.counts.inserted, t.counts.updated, t.counts.unchanged, t.counts.deleted, t.failures});
     run.record_run(seconds, failures);
+}
+
+// Batches of retention: each one short transaction, so pruning never holds many locks for long.
+constexpr long long retention_batch = 1000;
+// Bounds one run's pruning; what is left waits for the next run.
+constexpr int max_retention_batches = 500;
+
+// Housekeeping of the webhook edge, never on the request path: old processed deliveries, finished
+// jobs (dead ones kept longer) and spent or expired OAuth states. Failures are logged; stale rows
+// harm no data.
+void prune(store::Pool& pool, const Settings& settings, const core::Logger& log) {
+    try {
+        const auto age = std::chrono::hours(24) * settings.retention_days;
+        const auto dead_age = std::chrono::hours(24) * settings.dead_retention_days;
+        long long inbox = 0, jobs = 0;
+        for (int i = 0; i < max_retention_batches; ++i) {
+            auto n = pool.transact([&](store::Transaction& tx) { return store::prune_inbox(tx, age, retention_batch); });
+            inbox += n;
+            if (n < retention_batch) break;
+        }
+        for (int i = 0; i < max_retention_batches; ++i) {
+            auto n = pool.transact(
+                [&](store::Transaction& tx) { return store::prune_jobs_keeping_dead(tx, age, dead_age, retention_batch); });
+            jobs += n;
+            if (n < retention_batch) break;
+        }
+        auto queued = pool.transact([](store::Transaction& tx) { return store::enqueue_all_waiting_deliveries(tx); });
+        if (queued > 0) log.info("queued webhook deliveries kept for users who connected since", {{"deliveries", queued}});
+        auto states = pool.transact(
+            [&](store::Transaction& tx) { return store::delete_stale_oauth_states(tx, std::chrono::hours(1)); });
+        log.info("retention applied", {{"inbox_rows", inbox}, {"jobs", jobs}, {"oauth_states", states},
+                                       {"retention_days", settings.retention_days}});
+    } catch (const std::exception& e) {
+        log.warn("cannot apply retention", {{"error", e.what()}});
+    }
 }
 
 // A run that lost its database says how it ended once the database is back; when it stays away
@@ -156,6 +195,9 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.initial_backfill_days = static_cast<int>(
         env.get_int("OURA_INITIAL_BACKFILL_DAYS", store::default_initial_backfill_days, 0, 3650));
     s.cipher = store::TokenCipher::from_env(env);  // a bad key stops the start, not the middle of a run
+    s.subscriptions = sync::subscription_settings_from_env(env);
+    s.retention_days = static_cast<int>(env.get_int("OURA_RETENTION_DAYS", s.retention_days, 1, 3650));
+    s.dead_retention_days = static_cast<int>(env.get_int("OURA_DEAD_JOB_RETENTION_DAYS", s.dead_retention_days, 1, 3650));
     return s;
 }
 
@@ -277,6 +319,21 @@ int App::run_once() {
     std::vector<std::thread> threads;
     for (int i = 0; i < settings_.concurrency; ++i) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
+
+    // Subscriptions lapse after about 90 days unless renewed; a failure fails the run, so the
+    // CronJob shows it long before deliveries stop.
+    if (settings_.subscriptions) {
+        try {
+            auto report = sync::ensure_subscriptions(client, pool, *settings_.subscriptions, log_);
+            log_.info("webhook subscriptions checked", {{"created", report.created}, {"renewed", report.renewed},
+                                                        {"unchanged", report.existing}, {"failed", report.failed}});
+            failures += report.failed;
+        } catch (const std::exception& e) {
+            log_.error("cannot list webhook subscriptions", {{"error", e.what()}});
+            ++failures;
+        }
+    }
+    prune(pool, settings_, log_);
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto summary = summary_json(totals, users.size(), seconds, failures);

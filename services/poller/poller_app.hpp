@@ -11,6 +11,7 @@
 #include "oura/core/log.hpp"
 #include "oura/core/time.hpp"
 #include "oura/store/tokens.hpp"
+#include "oura/sync/subscriptions.hpp"
 
 namespace oura::poller {
 
@@ -29,6 +30,10 @@ struct Settings {
     // OURA_NOW, for tests only: the instant the run plans its windows from (each user's "today").
     std::optional<std::chrono::sys_seconds> now;
     std::optional<store::TokenCipher> cipher;  // from OURA_TOKEN_ENCRYPTION_KEY, checked at start
+    // OURA_WEBHOOK_CALLBACK_URL and friends: the webhook subscriptions each run ensures and renews.
+    std::optional<sync::SubscriptionSettings> subscriptions;
+    int retention_days = 30;        // OURA_RETENTION_DAYS: processed inbox rows, finished jobs
+    int dead_retention_days = 90;   // OURA_DEAD_JOB_RETENTION_DAYS: dead-lettered jobs
 };
 
 // Reads flags and the environment. Throws core::usage_error (bad flag) or core::config_error

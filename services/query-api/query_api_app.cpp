@@ -14,6 +14,8 @@
 #include "oura/core/json.hpp"
 #include "oura/core/text.hpp"
 #include "oura/core/time.hpp"
+#include "oura/api/client.hpp"
+#include "oura/api/errors.hpp"
 #include "oura/metrics/pipeline_gauges.hpp"
 #include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
@@ -67,6 +69,10 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
     s.metrics_cache = env.get_duration("OURA_QUERY_METRICS_CACHE", s.metrics_cache);
     s.events_retention_days = static_cast<int>(env.get_int("OURA_QUERY_EVENTS_RETENTION_DAYS", s.events_retention_days, 1, 3650));
     s.secure_cookie = env.get_bool("OURA_QUERY_COOKIE_SECURE", s.secure_cookie);
+    s.api = api::options_from_env(env, /*require_client=*/false);
+    if (env.get("OURA_TOKEN_ENCRYPTION_KEYS") || env.get("OURA_TOKEN_ENCRYPTION_KEY")) s.cipher = store::TokenCipher::from_env(env);
+    s.oauth = sync::oauth_settings_from_env(env);
+    s.subscriptions = sync::subscription_settings_from_env(env);
     return s;
 }
 
@@ -283,6 +289,8 @@ struct App::Impl {
     AnswerCache cache;
     RateLimiter limiter;
     std::vector<RouteDoc> docs;
+    std::unique_ptr<api::OuraClient> client;  // when OURA_CLIENT_ID and OURA_CLIENT_SECRET are set
+    std::unique_ptr<sync::OAuthFlow> oauth;   // and a token key
     std::atomic<int> streams{0};
     // Change notifications: the SSE streams wait here.
     std::mutex change_mutex;
@@ -300,7 +308,83 @@ struct App::Impl {
           pool(settings.runtime.database_url, static_cast<std::size_t>(settings.runtime.handler_threads + 2)),
           sql(settings.sql_database_url, static_cast<std::size_t>(settings.sql_pool_size)),
           cache(settings.cache_bytes),
-          limiter(settings.rate_limit_per_minute, settings.auth_failures_per_minute) {}
+          limiter(settings.rate_limit_per_minute, settings.auth_failures_per_minute) {
+        if (!settings.api.client_id.empty() && !settings.api.client_secret.empty()) {
+            client = std::make_unique<api::OuraClient>(settings.api, log);
+            if (settings.cipher) {
+                oauth = std::make_unique<sync::OAuthFlow>(pool, *client, *settings.cipher, settings.oauth, log);
+                oauth->on_connected([](store::Transaction& tx, long long user_id, int days) {
+                    store::ensure_initial_backfill(tx, user_id, days);
+                });
+            }
+        }
+    }
+
+    // ---- Oura-facing admin routes (libs/sync's flows, shared with ingest-webhook and oura-admin) --
+    http::Response not_configured(std::string_view what) {
+        return error(503, "not_configured", std::string("not configured here: ") + std::string(what));
+    }
+
+    template <typename F>
+    http::Response at_oura(F&& body) {
+        return guarded([&] {
+            try {
+                return body();
+            } catch (const api::api_error& e) {
+                log.error("Oura call failed", {{"error", e.what()}});
+                return error(502, "oura_error", "Oura did not answer as expected; retry later");
+            }
+        });
+    }
+
+    static void write_report(core::JsonWriter& w, const sync::SubscriptionReport& r) {
+        w.begin_object().field("existing", r.existing).field("created", r.created).field("renewed", r.renewed).field("failed", r.failed);
+        w.key("errors").begin_array();
+        for (const auto& e : r.errors) w.string(e);
+        w.end_array().end_object();
+    }
+
+    http::Response webhooks_list() {
+        if (!client) return not_configured("OURA_CLIENT_ID and OURA_CLIENT_SECRET");
+        return at_oura([&] {
+            auto subs = sync::list_subscriptions(*client, pool);
+            core::JsonWriter w;
+            w.begin_object().key("data").begin_array();
+            for (const auto& x : subs)
+                w.begin_object().field("id", x.id).field("callback_url", x.callback_url).field("event_type", x.event_type)
+                    .field("data_type", x.data_type).field("expiration_time", x.expiration_time).end_object();
+            w.end_array().end_object();
+            return http::json_response(200, w.take());
+        });
+    }
+
+    http::Response webhooks_ensure() {
+        if (!client) return not_configured("OURA_CLIENT_ID and OURA_CLIENT_SECRET");
+        if (!settings.subscriptions) return not_configured("OURA_WEBHOOK_CALLBACK_URL");
+        return at_oura([&] {
+            auto report = sync::ensure_subscriptions(*client, pool, *settings.subscriptions, log);
+            core::JsonWriter w;
+            write_report(w, report);
+            return http::json_response(report.ok() ? 200 : 502, w.take());
+        });
+    }
+
+    http::Response webhooks_renew(const http::Request& r) {
+        auto days = core::parse_int(r.query("days").value_or("14"), 1, 89);
+        if (!days) return bad_parameter("days", "must be an integer from 1 to 89");
+        if (!client) return not_configured("OURA_CLIENT_ID and OURA_CLIENT_SECRET");
+        return at_oura([&] {
+            auto report = sync::renew_subscriptions(*client, pool, std::chrono::hours(24 * *days), log);
+            core::JsonWriter w;
+            write_report(w, report);
+            return http::json_response(report.ok() ? 200 : 502, w.take());
+        });
+    }
+
+    http::Response oauth_start(const http::Request& r) {
+        if (!oauth) return not_configured("OURA_CLIENT_ID, OURA_CLIENT_SECRET and OURA_TOKEN_ENCRYPTION_KEY(S)");
+        return oauth->start(r.query("login_hint"));
+    }
 
     // ---- access ------------------------------------------------------------------------------
     void route(std::string method, std::string path, Role role, std::string summary, std::vector<std::string> query,
@@ -1041,6 +1125,14 @@ struct App::Impl {
               [this](const http::Request& r, const P&, Role) { return request_backfill(r); });
         route("GET", "/admin/backfills/{id}", Role::admin, "A backfill's state and progress per resource", {},
               [this](const http::Request&, const P& p, Role) { return backfill(p); });
+        route("GET", "/oauth/start", Role::admin, "Connects a person's Oura account: 302 to Oura's consent page (PKCE, single-use state)",
+              {"login_hint"}, [this](const http::Request& r, const P&, Role) { return oauth_start(r); });
+        route("GET", "/admin/webhooks", Role::admin, "The application's webhook subscriptions at Oura", {},
+              [this](const http::Request&, const P&, Role) { return webhooks_list(); });
+        route("POST", "/admin/webhooks/ensure", Role::admin, "Creates missing subscriptions and renews those expiring soon", {},
+              [this](const http::Request&, const P&, Role) { return webhooks_ensure(); });
+        route("POST", "/admin/webhooks/renew", Role::admin, "Renews subscriptions expiring within N days (default 14)", {"days"},
+              [this](const http::Request& r, const P&, Role) { return webhooks_renew(r); });
         // The runtime's own routes, documented here so the spec lists every route.
         docs.push_back({"GET", "/healthz", "Process alive", Role::none, {}});
         docs.push_back({"GET", "/readyz", "Database reachable and migrated", Role::none, {}});

@@ -9,9 +9,13 @@
 #include <vector>
 
 #include "oura/core/config.hpp"
+#include "oura/api/settings.hpp"
 #include "oura/core/log.hpp"
 #include "oura/service/auth.hpp"
 #include "oura/service/runtime.hpp"
+#include "oura/store/tokens.hpp"
+#include "oura/sync/oauth_flow.hpp"
+#include "oura/sync/subscriptions.hpp"
 
 namespace oura::query_api {
 
@@ -31,6 +35,12 @@ struct Settings {
     std::chrono::milliseconds metrics_cache{std::chrono::seconds(10)};  // OURA_QUERY_METRICS_CACHE
     int events_retention_days = 14;                   // OURA_QUERY_EVENTS_RETENTION_DAYS
     bool secure_cookie = true;                        // OURA_QUERY_COOKIE_SECURE
+    // Oura-facing admin routes (GET /oauth/start, /admin/webhooks*): the client settings every
+    // service shares; the routes answer 503 naming what is missing when these are not set.
+    api::ApiOptions api;
+    std::optional<store::TokenCipher> cipher;                // OURA_TOKEN_ENCRYPTION_KEY(S)
+    sync::OAuthSettings oauth;                               // OURA_OAUTH_REDIRECT_URI, …
+    std::optional<sync::SubscriptionSettings> subscriptions;  // OURA_WEBHOOK_CALLBACK_URL, …
 };
 
 // Reads every variable; throws core::config_error naming the variable. nullopt after --help.

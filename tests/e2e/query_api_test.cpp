@@ -787,7 +787,8 @@ TEST_CASE("every route in /openapi.json exists and every route answers is in it"
                               "GET /api/events", "GET /api/events/stream", "POST /api/sql", "GET /api/export", "GET /status",
                               "GET /openapi.json", "GET /metrics", "GET /healthz", "GET /readyz", "GET /admin/users",
                               "POST /admin/users/{id}/disable", "POST /admin/users/{id}/disconnect", "DELETE /admin/users/{id}/data",
-                              "POST /admin/backfills", "GET /admin/backfills/{id}"}) {
+                              "POST /admin/backfills", "GET /admin/backfills/{id}", "GET /oauth/start", "GET /admin/webhooks",
+                              "POST /admin/webhooks/ensure", "POST /admin/webhooks/renew"}) {
         INFO(route);
         CHECK(listed.count(route) == 1);
     }
@@ -920,4 +921,33 @@ TEST_CASE("the status page in headless Chromium: a phone-sized screenshot, the s
     CHECK(eval("window.__kept") == "\"still here\"\n");
     CHECK(eval("document.getElementById('stream-state').textContent") == "\"live\"\n");
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("query-api routes the Oura-facing admin operations: /oauth/start and the webhook subscriptions", "[e2e][query-api]") {
+    test::TestDatabase db;
+    test::Simulator sim;
+    auto env = test::platform_env(sim, db.writer_url());
+    env["OURA_OAUTH_REDIRECT_URI"] = "https://oura.example.com/oauth/callback";
+    QueryApi api(db, env);
+    // Connecting a person: an admin gets a redirect to Oura's consent page with a fresh state and PKCE.
+    CHECK(api.get("/oauth/start").status == 403);
+    auto start = api.get("/oauth/start", admin_token);
+    REQUIRE(start.status == 302);
+    auto location = std::string(start.headers.get("Location").value_or(""));
+    CHECK(location.rfind(sim.url() + "/oauth/authorize?", 0) == 0);
+    CHECK(location.find("code_challenge=") != std::string::npos);
+    CHECK(location.find("state=") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM oura_secret.oauth_states") == "1");
+
+    auto list = api.get("/admin/webhooks", admin_token);
+    CHECK(list.status == 200);
+    CHECK(json(list)["data"].IsArray());
+    CHECK(json(api.call("POST", "/admin/webhooks/renew?days=0", admin_token))["parameter"].GetString() == std::string("days"));
+    auto renew = api.call("POST", "/admin/webhooks/renew?days=30", admin_token);
+    CHECK(renew.status == 200);
+    CHECK(json(renew)["failed"].GetInt() == 0);
+    // Without OURA_WEBHOOK_CALLBACK_URL there is nothing to ensure: said, not guessed.
+    auto ensure = api.call("POST", "/admin/webhooks/ensure", admin_token);
+    CHECK(ensure.status == 503);
+    CHECK(ensure.body.find("OURA_WEBHOOK_CALLBACK_URL") != std::string::npos);
 }

@@ -1,4 +1,5 @@
 #include "admin_app.hpp"
+#include "webhooks_commands.hpp"
 
 #include <unistd.h>
 
@@ -25,7 +26,7 @@
 namespace oura::admin {
 namespace {
 
-constexpr auto overview = R"(Usage: oura-admin COMMAND [options]
+const std::string overview = std::string(R"(Usage: oura-admin COMMAND [options]
 
 Commands:
   users add --tokens-file PATH|- [--expires-in S] [--scopes "daily heartrate ..."]
@@ -38,7 +39,7 @@ Commands:
   users disconnect ID  forget a user's tokens (status revoked), data kept
   users erase ID --yes delete every row of a user in one transaction; prints rows per table
   tokens rekey         re-seal every stored token with the newest key of OURA_TOKEN_ENCRYPTION_KEYS
-  reproject [--user ID] [--resource NAME] [--batch-size N]
+)") + webhooks_overview + R"(  reproject [--user ID] [--resource NAME] [--batch-size N]
                        rebuild curated tables from the raw documents (after a mapping change), in
                        batches; exit 1 when a document could not be projected (each is named)
 
@@ -295,6 +296,7 @@ int run(const std::vector<std::string>& args, const core::Env& env, const core::
             return users_change(rest[0], {rest.begin() + 1, rest.end()}, env);
         if (args[0] == "tokens" && !rest.empty() && rest[0] == "rekey") return tokens_rekey({rest.begin() + 1, rest.end()}, env);
         if (args[0] == "reproject") return reproject(rest, env);
+        if (args[0] == "webhooks") return webhooks_command(rest, env, log);
         throw core::usage_error("unknown command '" + args[0] + (rest.empty() ? "" : " " + rest[0]) + "' (see --help)");
     });
 }

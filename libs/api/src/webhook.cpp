@@ -76,6 +76,13 @@ bool verify_signature(std::string_view client_secret, std::string_view timestamp
     return core::constant_time_equal(expected, lower(signature));
 }
 
+bool verify_signature_any(const std::vector<std::string>& secrets, std::string_view timestamp,
+                          std::string_view raw_body, std::string_view signature) {
+    bool any = false;
+    for (const auto& secret : secrets) any = verify_signature(secret, timestamp, raw_body, signature) || any;
+    return any;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_webhook_timestamp(std::string_view timestamp) {
     using std::chrono::seconds;
     timestamp = core::trim(timestamp);

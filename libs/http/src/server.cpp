@@ -254,8 +254,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
         unsigned version = 11;
         if (ec == bhttp::error::body_limit) {
             response = simple_error(413, "request body too large");
+            if (options.on_refused) options.on_refused(413, std::string_view(parser.get().target()));
         } else if (ec == bhttp::error::header_limit) {
             response = simple_error(431, "request header too large");
+            if (options.on_refused) options.on_refused(431, {});
         } else if (ec) {
             break;  // closed, timed out or garbage: nothing to answer
         } else {

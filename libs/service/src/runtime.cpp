@@ -22,6 +22,10 @@ Settings load_settings(const core::Env& env, std::string service) {
     // Kubernetes sends SIGKILL terminationGracePeriodSeconds (default 30) after SIGTERM: 25 leaves
     // room for the process to exit on its own and say so in the log.
     s.shutdown_grace = std::chrono::seconds(env.get_int("OURA_SHUTDOWN_GRACE_SECONDS", 25, 0, 3600));
+    s.read_timeout = env.get_duration("OURA_HTTP_READ_TIMEOUT", s.read_timeout);
+    s.idle_timeout = env.get_duration("OURA_HTTP_IDLE_TIMEOUT", s.idle_timeout);
+    if (s.read_timeout.count() <= 0) throw core::config_error("OURA_HTTP_READ_TIMEOUT must be longer than 0");
+    if (s.idle_timeout.count() <= 0) throw core::config_error("OURA_HTTP_IDLE_TIMEOUT must be longer than 0");
     return s;
 }
 
@@ -34,6 +38,10 @@ http::ServerOptions server_options(const Settings& s) {
     o.threads = s.io_threads;
     o.handler_threads = s.handler_threads;
     o.stream_threads = s.stream_threads;
+    o.max_body_bytes = s.max_body_bytes;
+    o.max_header_bytes = s.max_header_bytes;
+    o.read_timeout = s.read_timeout;
+    o.idle_timeout = s.idle_timeout;
     return o;
 }
 
@@ -67,7 +75,12 @@ Runtime::Runtime(Settings settings, const core::Logger& log)
         return http::text_response(200, std::move(text), metrics::content_type);
     });
     try {
-        server_ = std::make_unique<http::Server>(server_options(settings_),
+        auto options = server_options(settings_);
+        options.on_refused = [this](int status, std::string_view target) {
+            http_metrics_.observe(unmatched_route, status, 0.0);
+            if (refused_hook_) refused_hook_(status, target);
+        };
+        server_ = std::make_unique<http::Server>(std::move(options),
                                                  [this](const http::Request& r) { return handle(r); });
     } catch (const std::exception& e) {
         throw core::startup_error("cannot listen on " + settings_.http_address + ":" +

@@ -17,6 +17,11 @@ namespace oura::api {
 // ("sha256=…") is ignored. The body must be the raw bytes received, not a re-serialisation.
 bool verify_signature(std::string_view client_secret, std::string_view timestamp, std::string_view raw_body,
                       std::string_view signature);
+// verify_signature with each of `secrets` (the current client secret and those still accepted
+// during a rotation). Every secret is tried, whichever matches, so the time taken does not tell
+// which one (if any) did. False when `secrets` is empty.
+bool verify_signature_any(const std::vector<std::string>& secrets, std::string_view timestamp,
+                          std::string_view raw_body, std::string_view signature);
 
 // The latest x-oura-timestamp taken: 2100-01-01T00:00:00Z. A later one is refused, as are
 // negative ones: a signed timestamp that far out is an attack or a bug, and converting it to

@@ -33,6 +33,9 @@ struct ServerOptions {
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::milliseconds read_timeout{30000};  // a client silent this long is dropped (slowloris)
     std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections idle this long are closed
+    // Told (on an I/O thread) about each request refused by the limits above before any handler
+    // saw it: 413 (body) or 431 (header), with the target when its header was read. Must not block.
+    std::function<void(int status, std::string_view target)> on_refused;
 };
 
 class Server {

@@ -35,6 +35,12 @@ struct Settings {
     int handler_threads = 8;                // OURA_HTTP_HANDLER_THREADS
     int stream_threads = 8;                 // OURA_HTTP_STREAM_THREADS: streamed bodies at once (SSE, exports)
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(25)};  // OURA_SHUTDOWN_GRACE_SECONDS
+    // Limits against slow or oversized clients (http::ServerOptions). A daemon with a smaller
+    // body (the webhook edge: 64 KiB) sets its own before constructing the runtime.
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};  // OURA_HTTP_READ_TIMEOUT
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // OURA_HTTP_IDLE_TIMEOUT
 };
 
 // Reads the runtime's variables from `env`; throws core::config_error naming the variable and
@@ -70,6 +76,9 @@ public:
     void set_request_filter(std::function<std::optional<http::Response>(const http::Request&)> filter);
     // Runs on every answer, the runtime's own routes included (security headers, CORS). Before start().
     void set_response_filter(std::function<void(const http::Request&, http::Response&)> filter);
+    // Told about each request the server's limits refused before routing (413, 431), with the
+    // target when known; runs on an I/O thread and must not block. Set before start().
+    void on_refused(std::function<void(int status, std::string_view target)> hook) { refused_hook_ = std::move(hook); }
 
     void start();  // serves and starts the workers; returns at once; idempotent
     // Stops accepting (new connections are refused), signals the workers, and waits up to the grace
@@ -107,6 +116,7 @@ private:
     std::vector<std::thread> worker_threads_;
     bool started_ = false;
     std::optional<int> shutdown_result_;
+    std::function<void(int, std::string_view)> refused_hook_;
     // Last: destroyed first, so no handler runs while the members above go away.
     std::unique_ptr<http::Server> server_;
 };
