@@ -557,9 +557,15 @@ TEST_CASE("/api/sql answers from the cache until a write through the store inval
     const std::string q = "SELECT count(*) AS n FROM oura.oura_documents";
     auto first = api.sql(q);
     CHECK(first.headers.get("X-Cache").value_or("") == "miss");
-    auto second = api.sql(q);
-    CHECK(second.headers.get("X-Cache").value_or("") == "hit");
+    // The change listener treats its first connection as a change (it may have missed some), so a
+    // repeat right at start-up can still be a miss; from then on the answer comes from the cache.
+    http::ClientResponse second;
+    test::wait_until("a repeat is answered from the cache", [&] {
+        second = api.sql(q);
+        return second.headers.get("X-Cache").value_or("") == "hit";
+    }, 10s);
     CHECK(second.body == first.body);
+    CHECK(api.sql(q).headers.get("X-Cache").value_or("") == "hit");
     // Other parameters, another role: other keys.
     CHECK(api.sql(q, "[]", admin_token).headers.get("X-Cache").value_or("") == "miss");
 
