@@ -10,6 +10,8 @@ packages=(
   libboost-dev libssl-dev libpqxx-dev libpq-dev rapidjson-dev prometheus-cpp-dev catch2 zlib1g-dev
   # real components the tests start
   postgresql-15 postgresql-client-15 prometheus prometheus-pushgateway
+  # headless browser for the /status page test (screenshot, DOM, live update)
+  chromium
   # harness helpers
   curl ca-certificates openssl util-linux procps python3
 )

@@ -481,7 +481,7 @@ TEST_CASE("webhook subscriptions are managed with the application's credentials"
     });
     h.oura.on("/v2/webhook/subscription/renew/sub-1", {http::json_response(200, model)});
     h.oura.on("/v2/webhook/subscription/renew/nope", {http::json_response(403, R"({"detail":"Forbidden"})")});
-    h.oura.on("/v2/webhook/subscription/sub-1", {http::Response{204, {}, "", {}, http::Fault::none, false}});
+    h.oura.on("/v2/webhook/subscription/sub-1", {http::Response{204, {}, "", {}, http::Fault::none, false, {}}});
     h.oura.on("/v2/webhook/subscription/nope", {http::json_response(404, R"({"detail":"No webhook id nope found."})")});
     OuraClient client(h.options(), h.log);
     auto list = client.list_subscriptions();

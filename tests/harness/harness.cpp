@@ -50,6 +50,11 @@ std::string TestDatabase::writer_url() const {
     return url.replace(url.find("postgres@"), 8, "oura_test_writer");
 }
 
+std::string TestDatabase::sql_url() const {
+    auto url = url_;
+    return url.replace(url.find("postgres@"), 8, "oura_test_sql");
+}
+
 TestDatabase::~TestDatabase() {
     try {
         pqxx::connection admin(cluster_url());

@@ -27,6 +27,8 @@ public:
     // As `oura_test_writer`, a login role whose only privileges come from membership in
     // oura_writer: what the services connect as in production. Write paths under test use this.
     std::string writer_url() const;
+    // As `oura_test_sql`, a login member of oura_sql only: what query-api's SQL pool connects as.
+    std::string sql_url() const;
     const std::string& name() const { return name_; }
     pqxx::connection connect() const { return pqxx::connection(url_); }
     // One value from one query, as text ("" for NULL): for terse assertions.

@@ -58,6 +58,8 @@ case "$cmd" in
     # The services' login role as production sets it up (docs/security.md): a member of oura_writer
     # with no privileges of its own. Write-path tests connect as it (TestDatabase::writer_url).
     psql -q -X -v ON_ERROR_STOP=1 "$url" -c "CREATE ROLE oura_test_writer LOGIN IN ROLE oura_writer" >/dev/null
+    # query-api's SQL gateway login role: a member of oura_sql (0015) and nothing else.
+    psql -q -X -v ON_ERROR_STOP=1 "$url" -c "CREATE ROLE oura_test_sql LOGIN IN ROLE oura_sql" >/dev/null
     # No one may stay connected to a template, or CREATE DATABASE … TEMPLATE fails.
     psql -q -X -v ON_ERROR_STOP=1 "$url" -c "ALTER DATABASE oura_template WITH ALLOW_CONNECTIONS false IS_TEMPLATE true" >/dev/null
     echo "pg_cluster: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on port $port, template migrated"

@@ -22,6 +22,7 @@
 #include "oura/store/documents.hpp"
 #include "oura/store/tokens.hpp"
 #include "oura/store/users.hpp"
+#include "users_admin.hpp"
 
 namespace oura::admin {
 namespace {
@@ -35,6 +36,9 @@ Commands:
                        asks Oura's personal_info for the user id, stores the tokens encrypted;
                        running it again updates the tokens (after a re-consent, too)
   users list           every user with token expiry, grant state and sync state
+  users disable ID     stop syncing a user (status paused), data kept
+  users disconnect ID  forget a user's tokens (status revoked), data kept
+  users erase ID --yes delete every row of a user in one transaction; prints rows per table
   tokens rekey         re-seal every stored token with the newest key of OURA_TOKEN_ENCRYPTION_KEYS
 )") + webhooks_overview + status_link_overview + R"(  reproject [--user ID] [--resource NAME] [--batch-size N]
                        rebuild curated tables from the raw documents (after a mapping change), in
@@ -289,6 +293,8 @@ int run(const std::vector<std::string>& args, const core::Env& env, const core::
         if (args[0] == "users" && !rest.empty() && rest[0] == "add")
             return users_add({rest.begin() + 1, rest.end()}, env, log);
         if (args[0] == "users" && !rest.empty() && rest[0] == "list") return users_list(env);
+        if (args[0] == "users" && !rest.empty() && (rest[0] == "disable" || rest[0] == "disconnect" || rest[0] == "erase"))
+            return users_change(rest[0], {rest.begin() + 1, rest.end()}, env);
         if (args[0] == "tokens" && !rest.empty() && rest[0] == "rekey") return tokens_rekey({rest.begin() + 1, rest.end()}, env);
         if (args[0] == "reproject") return reproject(rest, env);
         if (args[0] == "webhooks") return webhooks_command(rest, env, log);

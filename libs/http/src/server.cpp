@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -48,6 +49,7 @@ struct Server::Impl {
     std::vector<std::thread> threads;
     // Declared after ioc: destroyed (joined) first, while the io_context its completions go to exists.
     std::unique_ptr<asio::thread_pool> handler_pool;
+    std::unique_ptr<asio::thread_pool> stream_pool;
     std::atomic<bool> stopping{false};
     bool started = false;
     bool stopped = false;
@@ -56,6 +58,15 @@ struct Server::Impl {
     asio::awaitable<void> session(tcp::socket socket);
     asio::awaitable<Response> run_handler(Request& request) { co_return call_handler(request); }
     Response call_handler(Request& request);
+    asio::awaitable<bool> run_stream(beast::tcp_stream& stream, Response& response);
+    static asio::awaitable<void> produce(StreamProducer& producer, StreamSink& sink) {
+        try {
+            producer(sink);
+        } catch (const std::exception&) {
+            // The headers are gone already: the client sees the body end without its last chunk.
+        }
+        co_return;
+    }
     void close_listener();
     void request_done() {
         std::lock_guard lock(sockets_mutex);
@@ -107,6 +118,55 @@ std::string raw_truncated(const Response& res) {
     return raw;
 }
 
+// One chunk of a chunked body: size in hex, CRLF, the bytes, CRLF.
+std::string chunk_frame(std::string_view data) {
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::string out(size, static_cast<std::size_t>(n));
+    out.append(data);
+    out.append("\r\n");
+    return out;
+}
+
+// The sink a producer writes through: each chunk is handed to the I/O threads and waited for, so
+// only one chunk per stream is ever buffered.
+class ChunkSink final : public StreamSink {
+public:
+    ChunkSink(beast::tcp_stream& stream, const std::atomic<bool>& stopping, std::chrono::milliseconds timeout,
+              const asio::io_context& ioc)
+        : stream_(stream), stopping_(stopping), timeout_(timeout), ioc_(ioc) {}
+    bool write(std::string_view chunk) override {
+        if (failed_) return false;
+        if (chunk.empty()) return true;
+        auto frame = std::make_shared<std::string>(chunk_frame(chunk));
+        auto done = std::make_shared<std::promise<beast::error_code>>();
+        auto result = done->get_future();
+        asio::post(stream_.get_executor(), [this, frame, done] {
+            stream_.expires_after(timeout_);
+            asio::async_write(stream_, asio::buffer(*frame),
+                              [frame, done](beast::error_code ec, std::size_t) { done->set_value(ec); });
+        });
+        // The I/O threads stop after a shutdown's drain: a write they will never run must not hold
+        // this thread (the server joins it).
+        while (result.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+            if (ioc_.stopped()) {
+                failed_ = true;
+                return false;
+            }
+        }
+        if (result.get()) failed_ = true;
+        return !failed_;
+    }
+    bool open() const override { return !failed_ && !stopping_; }
+
+private:
+    beast::tcp_stream& stream_;
+    const std::atomic<bool>& stopping_;
+    std::chrono::milliseconds timeout_;
+    const asio::io_context& ioc_;
+    bool failed_ = false;
+};
+
 Response simple_error(int status, std::string_view message) {
     auto r = json_response(status, core::error_body(message));
     r.close = true;
@@ -121,6 +181,27 @@ Response Server::Impl::call_handler(Request& request) {
     } catch (const std::exception&) {
         return json_response(500, core::error_body("internal error"));
     }
+}
+
+// Headers with chunked encoding, the producer's chunks (on a stream thread), the last chunk. True
+// when the whole body went out.
+asio::awaitable<bool> Server::Impl::run_stream(beast::tcp_stream& stream, Response& response) {
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + std::string(reason(response.status)) + "\r\n";
+    for (const auto& [k, v] : response.headers.fields()) head += k + ": " + v + "\r\n";
+    head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    beast::error_code ec;
+    stream.expires_after(options.stream_write_timeout);
+    co_await asio::async_write(stream, asio::buffer(head), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    ChunkSink sink(stream, stopping, options.stream_write_timeout, ioc);
+    auto producer = std::move(response.stream);
+    co_await asio::co_spawn(stream_pool->get_executor(), produce(producer, sink), asio::use_awaitable);
+    if (!sink.open() && !stopping) co_return false;
+    static constexpr std::string_view last_chunk = "0\r\n\r\n";
+    stream.expires_after(options.stream_write_timeout);
+    co_await asio::async_write(stream, asio::buffer(last_chunk.data(), last_chunk.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
 }
 
 // Coroutines and handlers refer to Impl by plain pointer: Impl owns the io_context that owns them,
@@ -203,6 +284,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
             stream.socket().close(ignored);
             co_return;
         }
+        if (response.stream) {
+            co_await run_stream(stream, response);
+            break;
+        }
         stream.expires_after(options.read_timeout);
         if (response.fault == Fault::truncate) {
             co_await asio::async_write(stream, asio::buffer(raw_truncated(response)),
@@ -241,6 +326,7 @@ void Server::start() {
     impl_->started = true;
     if (impl_->options.handler_threads > 0)
         impl_->handler_pool = std::make_unique<asio::thread_pool>(impl_->options.handler_threads);
+    impl_->stream_pool = std::make_unique<asio::thread_pool>(std::max(1, impl_->options.stream_threads));
     asio::co_spawn(impl_->ioc, impl_->listen(), asio::detached);
     int n = std::max(1, impl_->options.threads);
     for (int i = 0; i < n; ++i) impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
@@ -285,6 +371,10 @@ void Server::stop(std::chrono::milliseconds drain) {
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();
+    if (impl_->stream_pool) {
+        impl_->stream_pool->stop();
+        impl_->stream_pool->join();
+    }
     if (impl_->handler_pool) {
         // Handlers not yet started are dropped; running ones cannot be interrupted, only awaited.
         impl_->handler_pool->stop();

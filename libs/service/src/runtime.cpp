@@ -18,6 +18,7 @@ Settings load_settings(const core::Env& env, std::string service) {
     s.http_port = static_cast<std::uint16_t>(env.get_int("OURA_HTTP_PORT", s.http_port, 0, 65535));
     s.io_threads = static_cast<int>(env.get_int("OURA_HTTP_IO_THREADS", s.io_threads, 1, 64));
     s.handler_threads = static_cast<int>(env.get_int("OURA_HTTP_HANDLER_THREADS", s.handler_threads, 1, 256));
+    s.stream_threads = static_cast<int>(env.get_int("OURA_HTTP_STREAM_THREADS", s.stream_threads, 1, 256));
     // Kubernetes sends SIGKILL terminationGracePeriodSeconds (default 30) after SIGTERM: 25 leaves
     // room for the process to exit on its own and say so in the log.
     s.shutdown_grace = std::chrono::seconds(env.get_int("OURA_SHUTDOWN_GRACE_SECONDS", 25, 0, 3600));
@@ -36,6 +37,7 @@ http::ServerOptions server_options(const Settings& s) {
     o.port = s.http_port;
     o.threads = s.io_threads;
     o.handler_threads = s.handler_threads;
+    o.stream_threads = s.stream_threads;
     o.max_body_bytes = s.max_body_bytes;
     o.max_header_bytes = s.max_header_bytes;
     o.read_timeout = s.read_timeout;
@@ -68,7 +70,9 @@ Runtime::Runtime(Settings settings, const core::Logger& log)
     });
     router_.add("GET", "/readyz", [this](const http::Request&, const PathParams&) { return readiness(); });
     router_.add("GET", "/metrics", [this](const http::Request&, const PathParams&) {
-        return http::text_response(200, metrics::serialize(registry_), metrics::content_type);
+        auto text = metrics::serialize(registry_);
+        for (const auto& source : metrics_sources_) text += source();
+        return http::text_response(200, std::move(text), metrics::content_type);
     });
     try {
         auto options = server_options(settings_);
@@ -93,6 +97,8 @@ Runtime::~Runtime() {
 
 std::uint16_t Runtime::port() const { return server_->port(); }
 
+void Runtime::add_metrics_source(std::function<std::string()> source) { metrics_sources_.push_back(std::move(source)); }
+
 void Runtime::add_worker(std::string name, WorkerBody body) {
     workers_.push_back({std::move(name), std::move(body)});
 }
@@ -103,8 +109,25 @@ http::Response Runtime::readiness() const {
     return http::json_response(r.ready ? 200 : 503, readiness_body(r));
 }
 
+void Runtime::set_request_filter(std::function<std::optional<http::Response>(const http::Request&)> filter) {
+    request_filter_ = std::move(filter);
+}
+
+void Runtime::set_response_filter(std::function<void(const http::Request&, http::Response&)> filter) {
+    response_filter_ = std::move(filter);
+}
+
 http::Response Runtime::handle(const http::Request& request) {
-    auto routed = router_.dispatch(request);
+    Routed routed;
+    std::optional<http::Response> early;
+    if (request_filter_) early = request_filter_(request);
+    if (early) {
+        routed.response = std::move(*early);
+        routed.route = "filtered";
+    } else {
+        routed = router_.dispatch(request);
+    }
+    if (response_filter_) response_filter_(request, routed.response);
     if (!routed.error.empty())
         log_.error("handler failed", {{"route", routed.route}, {"method", request.method}, {"error", routed.error}});
     double seconds = 0;

@@ -3,6 +3,7 @@
 // the code base (and its compile times) never sees it.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,21 @@ enum class Fault {
     truncate,  // send the headers with the full Content-Length but only half of the body, then close
 };
 
+// Where a streamed response body goes (Server-Sent Events, exports). The producer runs on a thread
+// of its own and may block; each write waits until the chunk is on its way to the client, so a slow
+// client slows the producer down instead of growing memory.
+class StreamSink {
+public:
+    virtual ~StreamSink() = default;
+    // Sends one chunk (empty chunks are skipped). False once the client is gone or a write timed
+    // out: the producer should return then.
+    virtual bool write(std::string_view chunk) = 0;
+    // False once the server drains for shutdown or the client is gone: long-lived streams (SSE)
+    // must check it at least every second or so and return.
+    virtual bool open() const = 0;
+};
+using StreamProducer = std::function<void(StreamSink&)>;
+
 struct Response {
     int status = 200;
     Headers headers;
@@ -50,6 +66,9 @@ struct Response {
     std::chrono::milliseconds delay{0};  // wait this long before answering (does not block a thread)
     Fault fault = Fault::none;
     bool close = false;  // close the connection after this response
+    // When set, `body` is ignored: the headers go out with chunked transfer encoding, then the
+    // producer writes the body; the connection closes when it returns.
+    StreamProducer stream;
 };
 
 Response json_response(int status, std::string body);

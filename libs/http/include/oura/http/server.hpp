@@ -25,6 +25,10 @@ struct ServerOptions {
     // query, an export) never stalls reading and writing on other connections. 0 runs handlers on
     // the I/O threads (the simulator, whose handlers never block).
     int handler_threads = 0;
+    // Threads that run streamed bodies (Response::stream: event streams, exports), one per stream
+    // at a time; further streams wait for one. The service limits how many it starts.
+    int stream_threads = 4;
+    std::chrono::milliseconds stream_write_timeout{30000};  // a streamed chunk not taken this long ends the stream
     std::size_t max_body_bytes = 1024 * 1024;      // larger requests get 413 and the connection closes
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::milliseconds read_timeout{30000};  // a client silent this long is dropped (slowloris)

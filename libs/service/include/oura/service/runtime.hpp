@@ -33,6 +33,7 @@ struct Settings {
     std::uint16_t http_port = 8080;         // OURA_HTTP_PORT; 0 picks a free port (tests)
     int io_threads = 2;                     // OURA_HTTP_IO_THREADS
     int handler_threads = 8;                // OURA_HTTP_HANDLER_THREADS
+    int stream_threads = 8;                 // OURA_HTTP_STREAM_THREADS: streamed bodies at once (SSE, exports)
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(25)};  // OURA_SHUTDOWN_GRACE_SECONDS
     // Limits against slow or oversized clients (http::ServerOptions). A daemon with a smaller
     // body (the webhook edge: 64 KiB) sets its own before constructing the runtime.
@@ -67,6 +68,14 @@ public:
     // Registers a worker started by start(); shutdown() signals its stop_token and waits for it.
     // An exception escaping it is logged and turns the exit code into 1.
     void add_worker(std::string name, WorkerBody body);  // before start()
+    // Text in the exposition format appended to /metrics after the registry's families (gauges a
+    // daemon computes on scrape, e.g. from the database). Must not throw; before start().
+    void add_metrics_source(std::function<std::string()> source);
+    // Runs before routing on every request (rate limits, CORS preflight): a response it returns is
+    // the answer and the route never runs. Must be thread-safe; before start().
+    void set_request_filter(std::function<std::optional<http::Response>(const http::Request&)> filter);
+    // Runs on every answer, the runtime's own routes included (security headers, CORS). Before start().
+    void set_response_filter(std::function<void(const http::Request&, http::Response&)> filter);
     // Told about each request the server's limits refused before routing (413, 431), with the
     // target when known; runs on an I/O thread and must not block. Set before start().
     void on_refused(std::function<void(int status, std::string_view target)> hook) { refused_hook_ = std::move(hook); }
@@ -96,6 +105,9 @@ private:
         WorkerBody body;
     };
     std::vector<Worker> workers_;
+    std::vector<std::function<std::string()>> metrics_sources_;
+    std::function<std::optional<http::Response>(const http::Request&)> request_filter_;
+    std::function<void(const http::Request&, http::Response&)> response_filter_;
     std::stop_source stop_;
     std::mutex workers_mutex_;
     std::condition_variable workers_done_;
