@@ -19,6 +19,7 @@
 #include "oura/metrics/pipeline_gauges.hpp"
 #include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
+#include "oura/store/login_codes.hpp"
 #include "oura/store/read_api.hpp"
 #include "oura/store/sql_gateway.hpp"
 #include "query_api_internal.hpp"
@@ -914,6 +915,34 @@ struct App::Impl {
         });
     }
 
+    // A link from `oura-admin status-link`: redeeming spends the code, so a link works once; the
+    // cookie then holds a read token (HttpOnly), and nothing lasting ever appears in a URL.
+    http::Response login_with_code(const http::Request& r) {
+        auto code = r.query("code").value_or("");
+        const auto& token = settings.access.read.first();
+        bool ok = false;
+        if (!code.empty() && !token.empty()) {
+            try {
+                ok = store::redeem_login_code(pool, code);
+            } catch (const std::exception&) {
+                return http::text_response(503, login_page(true), "text/html; charset=utf-8");
+            }
+        }
+        if (!ok) {
+            limiter.failed(r.remote);
+            auto res = http::text_response(401, login_page(true), "text/html; charset=utf-8");
+            res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+            return res;
+        }
+        http::Response res;
+        res.status = 303;
+        res.headers.set("Location", "/status");
+        res.headers.set("Referrer-Policy", "no-referrer");
+        res.headers.set("Set-Cookie", std::string(cookie_name) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800" +
+                                          (settings.secure_cookie ? "; Secure" : ""));
+        return res;
+    }
+
     http::Response login(const http::Request& r) {
         std::string token;
         for (auto& [k, v] : http::parse_query(r.body))
@@ -1104,6 +1133,9 @@ struct App::Impl {
               [this](const http::Request& r, const P&, Role) { return status(r); });
         route("POST", "/status/login", Role::none, "Status page login form: sets an HttpOnly cookie", {},
               [this](const http::Request& r, const P&, Role) { return login(r); });
+        route("GET", "/status/login", Role::none,
+              "Single-use login link (oura-admin status-link): spends the code and sets the read cookie", {"code"},
+              [this](const http::Request& r, const P&, Role) { return login_with_code(r); });
         route("POST", "/status/logout", Role::none, "Forgets the status page cookie", {}, [this](const http::Request&, const P&, Role) {
             http::Response res;
             res.status = 303;

@@ -833,6 +833,38 @@ TEST_CASE("the status page asks for a login, sets an HttpOnly cookie and shows t
     CHECK(api.call("POST", "/api/sql", "", "{\"sql\":\"SELECT 1\"}", with_cookie).status == 401);
 }
 
+TEST_CASE("a single-use link from oura-admin status-link logs a browser in once and puts no token in a URL", "[e2e][query-api]") {
+    test::TestDatabase db;
+    QueryApi api(db, {{"OURA_QUERY_COOKIE_SECURE", "false"}});
+    std::map<std::string, std::string> env{{"OURA_DATABASE_URL", db.writer_url()}, {"OURA_LOG_LEVEL", "warn"}};
+    auto made = test::run_binary("oura-admin", {"status-link", "--ttl", "5m", "--base-url", api.base + "/"}, env);
+    REQUIRE(made.exit_code == 0);
+    auto link = made.out.substr(0, made.out.find('\n'));
+    REQUIRE(link.rfind(api.base + "/status/login?code=", 0) == 0);
+    CHECK(link.find(read_token) == std::string::npos);
+    auto target = link.substr(api.base.size());
+
+    auto first = api.call("GET", target, "", {});
+    CHECK(first.status == 303);
+    CHECK(first.headers.get("Location").value_or("") == "/status");
+    auto cookie = std::string(first.headers.get("Set-Cookie").value_or(""));
+    CHECK(cookie.find("HttpOnly") != std::string::npos);
+    http::Headers with_cookie;
+    with_cookie.set("Cookie", cookie.substr(0, cookie.find(';')));
+    auto page = api.call("GET", "/status", "", {}, with_cookie);
+    CHECK(page.status == 200);
+    CHECK(page.body.find("id=\"syncs\"") != std::string::npos);
+
+    // Spent: the same link again, a made-up code, or none at all logs no one in.
+    CHECK(api.call("GET", target, "", {}).status == 401);
+    CHECK(api.call("GET", "/status/login?code=made-up", "", {}).status == 401);
+    CHECK(api.call("GET", "/status/login", "", {}).status == 401);
+    // Bad flags write nothing.
+    CHECK(test::run_binary("oura-admin", {"status-link", "--ttl", "2h"}, env).exit_code == 2);
+    CHECK(test::run_binary("oura-admin", {"status-link", "--base-url", "ftp://x"}, env).exit_code == 2);
+    CHECK(db.scalar("SELECT count(*) FROM oura_secret.status_login_codes") == "1");
+}
+
 TEST_CASE("oura-admin users disable, disconnect and erase do what the admin routes do", "[e2e][query-api]") {
     test::TestDatabase db;
     auto user = seed_user(db, "u-admin-cli");

@@ -51,6 +51,11 @@ bool TokenSet::contains(std::string_view presented) const {
     return found;
 }
 
+const std::string& TokenSet::first() const {
+    static const std::string none;
+    return tokens_.empty() ? none : tokens_.front();
+}
+
 Access Access::from_env(const core::Env& env) {
     return Access{TokenSet::from_env(env, "OURA_QUERY_READ_TOKENS"), TokenSet::from_env(env, "OURA_QUERY_ADMIN_TOKENS")};
 }

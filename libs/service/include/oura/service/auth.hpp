@@ -26,6 +26,9 @@ public:
     // True when `presented` equals one of the tokens. Every token is compared, whatever matches
     // first, so the time taken does not tell which one (or how much of one) matched.
     bool contains(std::string_view presented) const;
+    // The first configured token: what a redeemed single-use login link hands the browser as its
+    // cookie (query-api's GET /status/login?code=…). Empty when there is none.
+    const std::string& first() const;
 
 private:
     std::vector<std::string> tokens_;
