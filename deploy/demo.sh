@@ -11,12 +11,13 @@
 #   deploy/demo.sh reset                       stop it and delete .demo/
 #
 # --exit-after-sync: stop everything and exit 0 once the first full sync is done and the status
-# page says so (what the demo's test runs). OURA_DEMO_BIN=DIR uses binaries already built there.
+# page says so (what the demo's test runs). OURA_DEMO_BIN=DIR uses binaries already built there;
+# OURA_DEMO_DIR=DIR keeps the demo's data there instead of .demo/.
 # Ports: OURA_DEMO_PORT (PostgreSQL, 54329), OURA_DEMO_HTTP_PORT (first of three, 8081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-demo=$root/.demo
+demo=${OURA_DEMO_DIR:-$root/.demo}
 pgbin=/usr/lib/postgresql/15/bin
 port=${OURA_DEMO_PORT:-54329}
 http_base=${OURA_DEMO_HTTP_PORT:-8081}
@@ -35,7 +36,7 @@ for arg in "$@"; do
   case "$arg" in
     run|stop|reset) command=$arg ;;
     --exit-after-sync) exit_after_sync=1 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument '$arg' (deploy/demo.sh --help)" >&2; exit 2 ;;
   esac
 done

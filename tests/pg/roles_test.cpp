@@ -3,6 +3,7 @@
 
 #include "harness.hpp"
 #include "oura/core/process.hpp"
+#include "oura/store/migrations.hpp"
 
 using oura::test::TestDatabase;
 
@@ -62,4 +63,15 @@ TEST_CASE("oura_writer may write health data and tokens but not change the schem
     CHECK(allowed(url, "SELECT * FROM oura_secret.oauth_tokens"));
     CHECK_FALSE(allowed(url, "CREATE TABLE oura.evil (x int)"));
     CHECK_FALSE(allowed(url, "DROP TABLE oura.users"));
+}
+
+TEST_CASE("a service connected as a member of oura_writer finds the schema ready, and can only read the version", "[pg][roles]") {
+    oura::test::TestDatabase db;
+    auto ready = oura::store::schema_readiness(db.writer_url(), "0001_create_schemas_and_roles.sql");
+    INFO(ready.reason);
+    CHECK(ready.ready);
+    CHECK_FALSE(ready.applied.empty());
+    pqxx::connection c(db.writer_url());
+    pqxx::work tx(c);
+    CHECK_THROWS_AS(tx.exec("DELETE FROM oura_meta.schema_migrations"), pqxx::insufficient_privilege);
 }
