@@ -99,12 +99,12 @@ read_token=$(secret read.token 24)
 admin_token=$(secret admin.token 24)
 secret verification.token 24 >/dev/null
 
-export OURA_DATABASE_URL="$admin_url/oura?user=oura_app"
+export OURA_DATABASE_URL="postgresql://oura_app@127.0.0.1:$port/oura"
 export OURA_TOKEN_ENCRYPTION_KEY_FILE=$demo/secrets/token.key
 export OURA_QUERY_READ_TOKENS_FILE=$demo/secrets/read.token
 export OURA_QUERY_ADMIN_TOKENS_FILE=$demo/secrets/admin.token
 export OURA_WEBHOOK_VERIFICATION_TOKEN_FILE=$demo/secrets/verification.token
-export OURA_QUERY_SQL_DATABASE_URL="$admin_url/oura?user=oura_query_sql"
+export OURA_QUERY_SQL_DATABASE_URL="postgresql://oura_query_sql@127.0.0.1:$port/oura"
 export OURA_QUERY_COOKIE_SECURE=false   # plain HTTP on localhost
 export OURA_LOG_LEVEL=${OURA_LOG_LEVEL:-info}
 export OURA_OAUTH_REDIRECT_URI="http://127.0.0.1:$webhook_port/oauth/callback"
@@ -199,7 +199,7 @@ fi
 
 for id in $("$bin/backfill-worker" list --json | python3 -c '
 import json, sys
-for b in json.load(sys.stdin).get("backfills", []):
+for b in json.load(sys.stdin):
     if b.get("state") in ("running", "pending"):
         print(b["id"])'); do
   say "backfill $id: following it (backfill-worker status $id --wait)"
@@ -246,15 +246,17 @@ cat <<EOF
   Backfills:  OURA_DATABASE_URL='$OURA_DATABASE_URL' $bin/backfill-worker list
   Grafana: add a PostgreSQL datasource host 127.0.0.1:$port, database oura, user oura_grafana (no
       password, TLS off), or use deploy/grafana/ (provisioning) with the dashboards in dashboards/.
-  SQL:  psql "$admin_url/oura?user=oura_grafana"
+  SQL:  psql "postgresql://oura_grafana@127.0.0.1:$port/oura"
   Logs: $demo/logs/
   ──────────────────────────────────────────────────────────────────────────────────────────
 EOF
 
+# The status page as a script sees it: how many user × resource pairs are fresh.
+curl -fsS -H "Authorization: Bearer $read_token" "$status_url?fragment=1" >"$demo/status.html" || die "the status page did not answer"
+count() { { grep -o "$1" "$demo/status.html" || true; } | wc -l; }
+say "status page: $(count 'class="freshness ok"') user × resource pairs fresh, $(count 'class="freshness \(late\|stale\)"') late or stale"
 if [ "$exit_after_sync" = 1 ]; then
-  # The status page as a script sees it: every user × resource fresh.
-  curl -fsS -H "Authorization: Bearer $read_token" "$status_url?fragment=1" >"$demo/status.html" || die "the status page did not answer"
-  say "status page saved to $demo/status.html; exiting (--exit-after-sync)"
+  say "exiting (--exit-after-sync); the status page is saved in $demo/status.html"
   exit 0
 fi
 say "running until Ctrl-C"
