@@ -9,50 +9,32 @@
 #   3. the simulator enforcing an application limit (BENCH_LIMIT requests per BENCH_WINDOW s) and the
 #      workers' shared budget set to it: wall time against requests / allowed rate, and the 429s;
 #   4. the daemon's idle RSS.
-# Prints figures; never fails on timing. Usage: bench/backfill_bench.sh [DAYS]
+# Prints FIGURE lines (bench/lib.sh); never fails on timing. BENCH_QUICK=1: 30 days.
+# Usage: bench/backfill_bench.sh [DAYS] (or through bench/run)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-days=${1:-1095}
+. "$(dirname "$0")/lib.sh"
+if [ "$BENCH_QUICK" = 1 ]; then days=${1:-30}; else days=${1:-1095}; fi
 limit=${BENCH_LIMIT:-300}
 window=${BENCH_WINDOW:-10}
-
-bash deploy/install-deps.sh >/dev/null
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target oura-migrate oura-sim oura-admin backfill-worker >/dev/null
-bin=$PWD/build/release/bin
-
-work=$(mktemp -d /tmp/oura-backfill-bench.XXXXXX)
-state=$work/pg.state
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  bash tests/harness/pg_cluster.sh stop "$state" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-bash tests/harness/pg_cluster.sh start "$state" "$bin/oura-migrate" >/dev/null
-. "$state"
-base="postgresql://postgres@127.0.0.1:$PGPORT"
-now() { date +%s.%N; }
-since() { python3 -c "print(round($(now) - $1, 3))"; }
+bench_init
+bench_pg
+bin=$BENCH_BIN
+work=$bench_work
+base=$BENCH_PG
+now() { bench_now; }
+since() { bench_since "$1"; }
 
 start_sim() {  # start_sim NAME ARGS... ; sets sim_url
-  local fifo=$work/$1.fifo
   shift
-  mkfifo "$fifo"
-  "$bin/oura-sim" --port 0 --users 1 --days "$days" --seed 1 "$@" >"$fifo" 2>>"$work/sim.log" &
-  pids+=($!)
-  read -r sim_url <"$fifo"
+  bench_sim --users 1 --days "$days" --seed 1 "$@"
+  sim_url=$BENCH_SIM_URL
 }
 
-export OURA_CLIENT_ID=oura-sim-client OURA_CLIENT_SECRET=oura-sim-secret OURA_TOKEN_ENCRYPTION_KEY=$(openssl rand -hex 32) \
-       OURA_LOG_LEVEL=warn OURA_INITIAL_BACKFILL_DAYS=0 OURA_HTTP_PORT=0 OURA_BACKFILL_POLL_INTERVAL=200ms
+export OURA_TOKEN_ENCRYPTION_KEY=${OURA_TOKEN_ENCRYPTION_KEY:-$(openssl rand -hex 32)} OURA_INITIAL_BACKFILL_DAYS=0 OURA_HTTP_PORT=0 OURA_BACKFILL_POLL_INTERVAL=200ms
 
 # One database per scenario, the user registered, the backfill queued; sets id.
 prepare() {  # prepare DB
-  psql -qX "$base/postgres" -c "CREATE DATABASE $1 TEMPLATE oura_template"
-  export OURA_DATABASE_URL="$base/$1" OURA_API_BASE_URL=$sim_url
+  bench_platform_env "$(bench_database "$1")"
   local user
   user=$(curl -fsS "$sim_url/_sim/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["user_id"])')
   curl -fsS -X POST "$sim_url/_sim/users/$user/token" | "$bin/oura-admin" users add --tokens-file - >/dev/null
@@ -70,7 +52,7 @@ run_workers() {  # run_workers ID N [VAR=VALUE...]
   for ((i = 0; i < n; i++)); do
     env "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker.log" &
     w+=($!)
-    pids+=($!)
+    bench_pids+=($!)
   done
   # Polled every 50 ms (status --wait prints at most once a second).
   while [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = running ]; do sleep 0.05; done
@@ -98,7 +80,7 @@ requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
 chunks=$(scalar "SELECT count(*) FROM oura.backfill_chunks")
 
 # The COPY baseline: the rows the first run wrote, loaded into an empty database.
-psql -qX "$base/postgres" -c "CREATE DATABASE bench_copy TEMPLATE oura_template"
+bench_database bench_copy >/dev/null
 copy_script=$work/load.sql
 echo "\\copy oura.users (user_id, oura_user_id, email, display_name, status, created_at, updated_at) FROM '$work/users.copy'" >"$copy_script"
 psql -qX "$OURA_DATABASE_URL" -c "\\copy (SELECT user_id, oura_user_id, email, display_name, status, created_at, updated_at FROM oura.users) TO '$work/users.copy'"
@@ -126,9 +108,9 @@ curl -fsS -X DELETE "$sim_url/_sim/faults" >/dev/null
 # Idle RSS: a worker with nothing to do, after it settled.
 env OURA_BACKFILL_CONCURRENCY=4 "$bin/backfill-worker" run >/dev/null 2>>"$work/worker.log" &
 idle=$!
-pids+=($idle)
-sleep 3
-rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$idle/status")
+bench_pids+=($idle)
+if [ "$BENCH_QUICK" = 1 ]; then sleep 1; else sleep 3; fi
+rss_kib=$(bench_rss_kib "$idle")
 kill -TERM "$idle"
 wait "$idle" || true
 
@@ -139,22 +121,20 @@ t_limited=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=4 OURA_API_BUDGET_REQU
 limited_requests=$(scalar "SELECT sum(requests) FROM oura.backfill_chunks")
 limited_429=$(curl -fsS "$sim_url/_sim/stats" | python3 -c 'import json,sys; r=json.load(sys.stdin)["routes"]; print(sum(v.get("429",0) for v in r.values()))')
 
-python3 - <<PY
-days, rows, chunks, requests = $days, $rows, $chunks, $requests
-one, two, four, copy, latency, limited = $t_one, $t_two, $t_four, $t_copy, $t_latency, $t_limited
-lat_req, lim_req, lim429, limit, window = $latency_requests, $limited_requests, $limited_429, $limit, $window
-rss = $rss_kib / 1024
-print(f"backfill bench: 1 user x {days} days, every resource: {chunks} chunks, {requests} Oura requests, {rows} rows "
-      f"(simulator generated its data in $t_sim s)")
-print(f"  1 worker  (concurrency 1):        {one:8.2f} s  {rows / one:9.0f} rows/s")
-print(f"  2 workers (concurrency 1 each):   {two:8.2f} s  {rows / two:9.0f} rows/s")
-print(f"  1 worker  (concurrency 4):        {four:8.2f} s  {rows / four:9.0f} rows/s")
-print(f"  baseline: psql COPY of the rows:  {copy:8.2f} s  {rows / copy:9.0f} rows/s   (1 worker / COPY: {one / copy:.1f}x)")
-ideal = lat_req * 0.100 / 4
-print(f"  100 ms latency, concurrency 4:    {latency:8.2f} s  ideal {ideal:.2f} s (requests x latency / 4): {latency / ideal:.2f}x")
-allowed = limit / window
-ideal = lim_req / allowed
-print(f"  limit {limit}/{window}s, 2 workers x 4: {limited:8.2f} s  ideal {ideal:.2f} s (requests / allowed rate): "
-      f"{limited / ideal:.2f}x, 429s seen: {lim429}")
-print(f"  idle daemon RSS: {rss:.1f} MiB")
-PY
+scale="1 user × $days days"
+read -r ideal_latency ideal_limited < <(python3 -c "print(round($latency_requests * 0.100 / 4, 3), round($limited_requests / ($limit / $window), 3))")
+rate() { python3 -c "print(round($rows / $1))"; }
+echo "backfill bench: $scale, every resource: $chunks chunks, $requests Oura requests, $rows rows (simulator ready in $t_sim s)"
+figure "backfill, 1 worker × 1, $scale" "$t_one" s baseline="$t_copy" baseline_name="psql COPY of the same $rows rows" \
+  note="$chunks chunks, $requests requests, zero latency"
+figure "backfill rows/s, 1 worker × 1, $scale" "$(rate "$t_one")" rows/s better=higher baseline="$(rate "$t_copy")" baseline_name="psql COPY"
+figure "backfill, 2 workers × 1, $scale" "$t_two" s baseline="$t_copy" baseline_name="psql COPY of the same rows"
+figure "backfill, 1 worker × 4, $scale" "$t_four" s baseline="$t_copy" baseline_name="psql COPY of the same rows" \
+  note="the floor of the latency scenario"
+figure "backfill, 100 ms latency, 1 worker × 4, $scale" "$t_latency" s baseline="$ideal_latency" \
+  baseline_name="ideal: $latency_requests requests × 0.1 s ÷ 4" target_ratio=1.10
+figure "backfill, limit $limit/${window}s, 2 workers × 4, $scale" "$t_limited" s baseline="$ideal_limited" \
+  baseline_name="ideal: $limited_requests requests ÷ allowed rate" target_ratio=1.10
+figure "429s after the first, under the limit, $scale" "$((limited_429 > 0 ? limited_429 - 1 : 0))" responses target_max=0 \
+  note="the simulator answered $limited_429 429s in all"
+figure "backfill-worker idle RSS" "$(python3 -c "print(round($rss_kib / 1024, 1))")" MiB target_max=30 note="concurrency 4, idle"

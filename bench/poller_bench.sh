@@ -27,7 +27,9 @@ pass() {
 
   : >"$bench_work/load.sql"
   for t in $tables; do
-    psql -qX "$db" -c "\\copy (SELECT * FROM oura.$t) TO '$bench_work/$t.copy'"
+    cols='*'
+    [ "$t" = users ] && cols="user_id, oura_user_id, email, display_name, status, created_at, updated_at"
+    psql -qX "$db" -c "\\copy (SELECT $cols FROM oura.$t) TO '$bench_work/$t.copy'"
     rows=$((rows + $(wc -l <"$bench_work/$t.copy")))
     if [ "$t" = users ]; then
       echo "\\copy oura.users (user_id, oura_user_id, email, display_name, status, created_at, updated_at) FROM '$bench_work/$t.copy'" >>"$bench_work/load.sql"
