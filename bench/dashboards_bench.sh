@@ -5,11 +5,11 @@
 # ranges (last 30 days, last year) and REPEAT runs each, timed by psql's \timing inside one session
 # (connection set-up excluded). Figures: the worst panel's p95 and the p95 across the panels' p95s
 # (target ≤ 100 ms), and the panels over 100 ms. Never fails on timing.
-# Usage: bench/dashboards_bench.sh [USERS] [DAYS] [REPEAT] (or through bench/run; quick: 1 x 30, 3 runs)
+# Usage: bench/dashboards_bench.sh [USERS] [DAYS] [REPEAT] (or through bench/run; quick: 1 x 30, 2 runs)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 if [ "$BENCH_QUICK" = 1 ]; then
-  users=${1:-1} days=${2:-30} repeat=${3:-3}
+  users=${1:-1} days=${2:-30} repeat=${3:-2}
 else
   users=${1:-5} days=${2:-1825} repeat=${3:-10}
 fi
