@@ -48,6 +48,8 @@ export OURA_TOKEN_ENCRYPTION_KEY=00000000000000000000000000000000000000000000000
 export OURA_WEBHOOK_VERIFICATION_TOKEN=alerts-test-verification
 export OURA_QUERY_READ_TOKENS=alerts-test-read-token-01 OURA_QUERY_ADMIN_TOKENS=alerts-test-admin-token-01
 export OURA_DISCOVER_COLLECTIONS=false
+# query-api's /api/sql login role (a member of oura_sql only), as the harness's cluster creates it.
+export OURA_QUERY_SQL_DATABASE_URL="postgresql://oura_test_sql@127.0.0.1:$PGPORT/$db"
 
 declare -A scraped   # service -> file with its exposition text
 start_daemon() {      # service, args…
@@ -68,7 +70,6 @@ start_daemon() {      # service, args…
 
 if built backfill-worker; then start_daemon backfill-worker run; fi
 if built ingest-webhook; then start_daemon ingest-webhook; fi
-if built query-api; then start_daemon query-api; fi
 if built poller; then
   gw_port=$(free_port)
   prometheus-pushgateway --web.listen-address="127.0.0.1:$gw_port" >"$work/pushgateway.log" 2>&1 &
@@ -91,6 +92,18 @@ if built poller; then
   curl -fsS "http://127.0.0.1:$gw_port/metrics" | grep -v '^push_\|^pushgateway_\|^go_\|^process_' >"$work/poller.metrics"
   scraped[poller]="$work/poller.metrics"
   echo "scraped poller (through the Pushgateway): $(grep -c '^oura_' "$work/poller.metrics" || true) oura_ samples"
+fi
+
+# query-api derives its gauges from the database: give it what a running platform has (the
+# poller's user with its token and sync state above, a queued job, a webhook subscription) so every
+# labelled series exists, then scrape it.
+if built query-api; then
+  psql -q -X -v ON_ERROR_STOP=1 "$db_url" >/dev/null <<'SQL'
+INSERT INTO oura.jobs (kind, payload) VALUES ('backfill_chunk', '{}');
+INSERT INTO oura.webhook_subscriptions (id, callback_url, event_type, data_type, expiration_time)
+VALUES ('alerts-test-subscription', 'https://example.org/webhook/oura', 'create', 'sleep', now() + interval '30 days');
+SQL
+  start_daemon query-api
 fi
 
 pass=0 fail=0 unchecked=()
