@@ -930,14 +930,27 @@ struct App::Impl {
         }
         if (!ok) {
             limiter.failed(r.remote);
-            auto res = http::text_response(401, login_page(true), "text/html; charset=utf-8");
-            res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
-            return res;
+            return login_refused();
         }
+        auto res = logged_in(token);
+        res.headers.set("Referrer-Policy", "no-referrer");
+        return res;
+    }
+
+    // The login form again, saying the token or link did not work.
+    static http::Response login_refused() {
+        auto res = http::text_response(401, login_page(true), "text/html; charset=utf-8");
+        res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+        return res;
+    }
+
+    // 303 to /status with the login cookie. HttpOnly: page scripts cannot read it. SameSite=Lax:
+    // sent on navigations to the page but not on cross-site POSTs, and POST routes never accept
+    // the cookie anyway.
+    http::Response logged_in(const std::string& token) const {
         http::Response res;
         res.status = 303;
         res.headers.set("Location", "/status");
-        res.headers.set("Referrer-Policy", "no-referrer");
         res.headers.set("Set-Cookie", std::string(cookie_name) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800" +
                                           (settings.secure_cookie ? "; Secure" : ""));
         return res;
@@ -952,18 +965,9 @@ struct App::Impl {
         as.headers.set("Authorization", "Bearer " + token);
         if (token.empty() || settings.access.role_of(as) == Role::none) {
             limiter.failed(r.remote);
-            auto res = http::text_response(401, login_page(true), "text/html; charset=utf-8");
-            res.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
-            return res;
+            return login_refused();
         }
-        http::Response res;
-        res.status = 303;
-        res.headers.set("Location", "/status");
-        // HttpOnly: page scripts cannot read it. SameSite=Lax: sent on navigations to the page but
-        // not on cross-site POSTs, and POST routes never accept the cookie anyway.
-        res.headers.set("Set-Cookie", std::string(cookie_name) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800" +
-                                          (settings.secure_cookie ? "; Secure" : ""));
-        return res;
+        return logged_in(token);
     }
 
     std::string gauges() {

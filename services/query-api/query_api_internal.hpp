@@ -29,7 +29,6 @@ std::string status_page(const store::PipelineSnapshot& snapshot, const std::vect
                         const StatusThresholds& thresholds);
 // The login form of /status (a read token becomes an HttpOnly cookie; never a URL parameter).
 std::string login_page(bool failed);
-std::string html_escape(std::string_view text);
 // The page's live part alone (/status?fragment=1), which the page swaps in after a change.
 std::string status_content(const store::PipelineSnapshot& snapshot, const StatusThresholds& thresholds);
 

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "query_api_internal.hpp"
+#include "oura/core/text.hpp"
 
 namespace oura::query_api {
 namespace {
@@ -63,22 +64,6 @@ constexpr const char* live_script = R"js(
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string status_content(const store::PipelineSnapshot& s, const StatusThresholds& th) {
     std::string h;
     h += "<section id=\"syncs\"><h2>Sync per user and resource</h2><div class=\"box\"><table><tr><th>user</th><th>resource</th>"
@@ -89,9 +74,9 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
             double a = s.now - *x.last_success;
             fresh = a <= th.late_after_seconds ? "ok" : a <= th.stale_after_seconds ? "late" : "stale";
         }
-        h += "<tr data-user=\"" + std::to_string(x.user_id) + "\" data-resource=\"" + html_escape(x.resource) + "\"><td>" +
-             std::to_string(x.user_id) + "</td><td>" + html_escape(x.resource) + "</td><td>" + when(x.last_success) +
-             "</td><td class=\"freshness " + fresh + "\">" + fresh + "</td><td>" + html_escape(x.last_error) + "</td></tr>";
+        h += "<tr data-user=\"" + std::to_string(x.user_id) + "\" data-resource=\"" + core::html_escape(x.resource) + "\"><td>" +
+             std::to_string(x.user_id) + "</td><td>" + core::html_escape(x.resource) + "</td><td>" + when(x.last_success) +
+             "</td><td class=\"freshness " + fresh + "\">" + fresh + "</td><td>" + core::html_escape(x.last_error) + "</td></tr>";
     }
     h += "</table></div></section>";
 
@@ -100,7 +85,7 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
     for (const auto& j : s.jobs) {
         if (j.state == "dead") dead += j.count;
         if (j.state == "pending") pending += j.count;
-        h += "<tr><td>" + html_escape(j.kind) + "</td><td class=\"" + html_escape(j.state) + "\">" + html_escape(j.state) +
+        h += "<tr><td>" + core::html_escape(j.kind) + "</td><td class=\"" + core::html_escape(j.state) + "\">" + core::html_escape(j.state) +
              "</td><td>" + std::to_string(j.count) + "</td></tr>";
     }
     h += "</table><p>backlog <span id=\"jobs-pending\">" + std::to_string(pending) + "</span>, dead <span id=\"jobs-dead\">" +
@@ -110,8 +95,8 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
          "<th>days</th><th>progress</th></tr>";
     for (const auto& b : s.backfills) {
         long long pct = b.chunks_total > 0 ? (b.chunks_done * 100) / b.chunks_total : 0;
-        h += "<tr><td>" + std::to_string(b.id) + "</td><td>" + html_escape(b.users) + "</td><td>" + html_escape(b.resources) +
-             "</td><td>" + html_escape(b.from_day) + " – " + html_escape(b.to_day) + "</td><td>" + std::to_string(b.chunks_done) +
+        h += "<tr><td>" + std::to_string(b.id) + "</td><td>" + core::html_escape(b.users) + "</td><td>" + core::html_escape(b.resources) +
+             "</td><td>" + core::html_escape(b.from_day) + " – " + core::html_escape(b.to_day) + "</td><td>" + std::to_string(b.chunks_done) +
              "/" + std::to_string(b.chunks_total) + " (" + std::to_string(pct) + "%)" +
              (b.chunks_failed ? ", " + std::to_string(b.chunks_failed) + " failed" : "") + "</td></tr>";
     }
@@ -121,8 +106,8 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
          "</span></p><table><tr><th>data type</th><th>event</th><th>expires</th><th>last error</th></tr>";
     for (const auto& x : s.subscriptions) {
         double left = x.expires - s.now;
-        h += "<tr><td>" + html_escape(x.data_type) + "</td><td>" + html_escape(x.event_type) + "</td><td class=\"" +
-             (left < 14 * 86400 ? "late" : "ok") + "\">" + when(x.expires) + "</td><td>" + html_escape(x.last_error) + "</td></tr>";
+        h += "<tr><td>" + core::html_escape(x.data_type) + "</td><td>" + core::html_escape(x.event_type) + "</td><td class=\"" +
+             (left < 14 * 86400 ? "late" : "ok") + "\">" + when(x.expires) + "</td><td>" + core::html_escape(x.last_error) + "</td></tr>";
     }
     h += "</table></section>";
 
@@ -137,7 +122,7 @@ std::string status_content(const store::PipelineSnapshot& s, const StatusThresho
     for (const auto& t : s.tables) {
         char mib[32];
         std::snprintf(mib, sizeof mib, "%.1f", static_cast<double>(t.bytes) / 1048576.0);
-        h += "<tr><td>" + html_escape(t.table) + "</td><td>" + std::to_string(t.rows) + "</td><td>" + mib + "</td></tr>";
+        h += "<tr><td>" + core::html_escape(t.table) + "</td><td>" + std::to_string(t.rows) + "</td><td>" + mib + "</td></tr>";
     }
     h += "</table></section>";
     return h;
@@ -156,10 +141,10 @@ std::string status_page(const store::PipelineSnapshot& s, const std::vector<stor
          " · stream <span id=\"stream-state\">connecting</span></p><div id=\"content\">";
     h += status_content(s, th);
     h += "</div><section id=\"changes\"><h2>Live changes</h2><p>last: <span id=\"last-change\">";
-    h += recent.empty() ? std::string("none yet") : html_escape(recent.front().at + " " + recent.front().resource + " " + recent.front().change);
+    h += recent.empty() ? std::string("none yet") : core::html_escape(recent.front().at + " " + recent.front().resource + " " + recent.front().change);
     h += "</span></p><ol id=\"live-changes\">";
     for (const auto& e : recent)
-        h += "<li>" + html_escape(e.at + " user " + std::to_string(e.user_id) + " " + e.resource + " " + e.change + " " + e.document_id) + "</li>";
+        h += "<li>" + core::html_escape(e.at + " user " + std::to_string(e.user_id) + " " + e.resource + " " + e.change + " " + e.document_id) + "</li>";
     h += "</ol></section><form method=\"post\" action=\"/status/logout\" style=\"margin:1rem 0\"><button>Log out</button></form><script>";
     h += live_script;
     h += "</script></body></html>";

@@ -1,5 +1,7 @@
 #include "oura/sync/oauth_flow.hpp"
 
+#include "oura/core/text.hpp"
+
 #include "oura/api/oauth.hpp"
 #include "oura/core/json.hpp"
 #include "oura/store/jobs.hpp"
@@ -9,22 +11,6 @@
 
 namespace oura::sync {
 namespace {
-
-std::string escape_html(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
-        }
-    }
-    return out;
-}
 
 http::Response page(int status, std::string_view title, const std::vector<std::string>& paragraphs) {
     auto r = http::text_response(status, html_page(title, paragraphs), "text/html; charset=utf-8");
@@ -41,11 +27,11 @@ CallbackResult result(int status, std::string outcome, std::string_view title, c
 }  // namespace
 
 std::string html_page(std::string_view title, const std::vector<std::string>& paragraphs) {
-    std::string out = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_html(title) +
+    std::string out = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + core::html_escape(title) +
                       "</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;line-height:1.5}</style>"
                       "</head><body><h1>" +
-                      escape_html(title) + "</h1>\n";
-    for (const auto& p : paragraphs) out += "<p>" + escape_html(p) + "</p>\n";
+                      core::html_escape(title) + "</h1>\n";
+    for (const auto& p : paragraphs) out += "<p>" + core::html_escape(p) + "</p>\n";
     return out + "</body></html>\n";
 }
 

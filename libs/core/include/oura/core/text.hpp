@@ -13,6 +13,9 @@ namespace oura::core {
 // `s` without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view s);
 
+// `text` safe inside HTML element content and quoted attribute values (& < > " ' escaped).
+std::string html_escape(std::string_view text);
+
 // A whole decimal integer (optional leading '-', nothing else: no spaces, no '+', no exponent).
 // nullopt when malformed or outside [min, max], including values that do not fit 64 bits.
 std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t min, std::int64_t max);
