@@ -36,7 +36,7 @@ for arg in "$@"; do
   case "$arg" in
     run|stop|reset) command=$arg ;;
     --exit-after-sync) exit_after_sync=1 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown argument '$arg' (deploy/demo.sh --help)" >&2; exit 2 ;;
   esac
 done
