@@ -106,3 +106,41 @@ TEST_CASE("two writers adding samples of one hour at once leave the rollup exact
     CHECK(db.scalar("SELECT sum(samples) FROM oura.heart_rate_hourly") == "120");
     CHECK(db.scalar(mismatches) == "0");
 }
+
+TEST_CASE("one page that adds and changes samples of the same hour is counted once", "[pg][dashboards]") {
+    // An upsert both inserts and updates: both statement triggers fire, each with its own rows.
+    TestDatabase db;
+    pqxx::connection c(db.writer_url());
+    auto uid = add_user(c, "rollup-3");
+    write(c, uid, {sample(0, 60), sample(10, 70), sample(20, 80)});
+    write(c, uid, {sample(10, 40), sample(20, 80), sample(30, 95), sample(70, 66)});  // changed, same, new, new hour
+    CHECK(db.scalar("SELECT samples || '/' || bpm_sum || '/' || bpm_min || '/' || bpm_max FROM oura.heart_rate_hourly "
+                    "WHERE user_id = " + std::to_string(uid) + " AND hour = '2024-03-01 00:00+00'") == "4/275/40/95");
+    CHECK(db.scalar("SELECT count(*) FROM oura.heart_rate_hourly") == "2");
+    CHECK(db.scalar(mismatches) == "0");
+}
+
+TEST_CASE("taking away an hour's lowest and highest samples, or moving samples elsewhere, leaves the rollup exact",
+          "[pg][dashboards]") {
+    TestDatabase db;
+    pqxx::connection c(db.writer_url());
+    auto uid = add_user(c, "rollup-4");
+    std::vector<std::string> rows;
+    for (int m = 0; m < 120; m += 3) rows.push_back(sample(m, 50 + m % 40));
+    write(c, uid, rows);
+    const std::string hour0 = "WHERE user_id = " + std::to_string(uid) + " AND hour = '2024-03-01 00:00+00' AND source = 'awake'";
+    auto before = db.scalar("SELECT bpm_min || '/' || bpm_max FROM oura.heart_rate_hourly " + hour0);
+    // Retention-like: the hour's extremes go, the rest stays; min and max are read again.
+    run(db, "DELETE FROM oura.heart_rate_samples WHERE bpm IN (SELECT min(bpm) FROM oura.heart_rate_samples "
+            "UNION SELECT max(bpm) FROM oura.heart_rate_samples)");
+    CHECK(db.scalar("SELECT bpm_min || '/' || bpm_max FROM oura.heart_rate_hourly " + hour0) != before);
+    CHECK(db.scalar(mismatches) == "0");
+    // An operator relabels some samples: they leave one (hour, source) row and make another.
+    run(db, "UPDATE oura.heart_rate_samples SET source = 'rest' WHERE ts < '2024-03-01 00:30+00'");
+    CHECK(db.scalar("SELECT count(*) FROM oura.heart_rate_hourly WHERE source = 'rest'") == "1");
+    CHECK(db.scalar(mismatches) == "0");
+    // Moving every sample of an hour to another hour empties the first.
+    run(db, "UPDATE oura.heart_rate_samples SET ts = ts + interval '5 hours' WHERE ts >= '2024-03-01 01:00+00'");
+    CHECK(db.scalar("SELECT count(*) FROM oura.heart_rate_hourly WHERE hour = '2024-03-01 01:00+00'") == "0");
+    CHECK(db.scalar(mismatches) == "0");
+}
