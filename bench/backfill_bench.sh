@@ -50,7 +50,7 @@ run_workers() {  # run_workers ID N [VAR=VALUE...]
   local started w=() i
   started=$(now)
   for ((i = 0; i < n; i++)); do
-    env "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker.log" &
+    env OURA_LOG_LEVEL=info "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker-$id.log" &
     w+=($!)
     bench_pids+=($!)
   done

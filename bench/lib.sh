@@ -7,6 +7,7 @@
 # Environment bench/run sets (a script run alone gets the defaults):
 #   BENCH_BIN    the binaries to measure (default: build/release/bin, built here when missing)
 #   BENCH_QUICK  1 = small sizes, to check the script works (CI), never to compare timings
+#   BENCH_LOGS   a folder the services' logs (every *.log of the scratch folder) are copied to on exit
 set -euo pipefail
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +30,9 @@ bench_cleanup() {
   local pid
   for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${bench_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "${BENCH_LOGS:-}" ] && [ -n "$bench_work" ] && compgen -G "$bench_work/*.log" >/dev/null; then
+    mkdir -p "$BENCH_LOGS" && cp "$bench_work"/*.log "$BENCH_LOGS"/
+  fi
   [ -n "$bench_pg_state" ] && bash "$bench_root/tests/harness/pg_cluster.sh" stop "$bench_pg_state" >/dev/null 2>&1 || true
   [ -n "$bench_work" ] && rm -rf "$bench_work"
 }
