@@ -57,7 +57,9 @@ constexpr Statement pause_budget_sql{"pause_budget", R"sql(
 BucketShape bucket_for_limit(long long requests, std::chrono::milliseconds window) {
     if (requests < 1) throw std::invalid_argument("a request budget needs at least one request per window");
     if (window < std::chrono::seconds(1)) throw std::invalid_argument("a request budget's window must be at least 1s");
-    double capacity = std::max(1.0, std::floor(static_cast<double>(requests) / 10.0));
+    // A small burst: every token of burst is one less of steady rate (burst + rate x window is
+    // fixed), and a long backfill lives on the rate (bench/backfill_bench.sh, rate-limited).
+    double capacity = std::max(1.0, std::floor(static_cast<double>(requests) / 100.0));
     double seconds = std::chrono::duration<double>(window).count();
     // 5 % headroom: a request takes its token some milliseconds before Oura counts it, and those
     // delays differ, so two requests a window apart here may land a little closer there.

@@ -13,8 +13,9 @@ struct BucketShape {
     double capacity = 1;           // largest burst
     double refill_per_second = 1;  // steady rate
 };
-// The bucket that keeps any `window` within `requests`: a burst of a tenth of the limit (at least
-// one) and the rest spread evenly, with 5 % headroom, so burst + rate x window <= 0.95 x requests. Throws std::invalid_argument
+// The bucket that keeps any `window` within `requests`: a burst of a hundredth of the limit (at
+// least one) and the rest spread evenly, with 5 % headroom, so burst + rate x window <= 0.95 x
+// requests: a long run gets ~94 % of the limit. Throws std::invalid_argument
 // for requests < 1 or a window under a second.
 BucketShape bucket_for_limit(long long requests, std::chrono::milliseconds window);
 
