@@ -101,7 +101,7 @@ struct App::Impl {
         api_options.metrics = &api_metrics;
         if (settings.budget_requests > 0) {
             budget = std::make_shared<sync::SharedRequestBudget>(
-                pool, store::bucket_for_limit(settings.budget_requests, settings.budget_window), log,
+                pool, store::budget_for_limit(settings.budget_requests, settings.budget_window), log,
                 [this](double left) { job_metrics.budget_tokens(left); });
             budget->set_stop(stopping.get_token());
             api_options.budget = budget;

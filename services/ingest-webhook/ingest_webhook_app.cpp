@@ -161,7 +161,7 @@ struct App::Impl {
         // history together stay inside Oura's per-application limit.
         if (settings.budget_requests > 0) {
             budget = std::make_shared<sync::SharedRequestBudget>(
-                pool, store::bucket_for_limit(settings.budget_requests, settings.budget_window), log);
+                pool, store::budget_for_limit(settings.budget_requests, settings.budget_window), log);
             api.budget = budget;
         }
         client = std::make_unique<api::OuraClient>(api, log);

@@ -1,4 +1,4 @@
-// The shared Oura request budget: one token bucket row that every worker of every replica takes from.
+// The shared Oura request budget: one rolling window of requests that every worker of every replica takes from.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -14,7 +14,7 @@ using oura::test::TestDatabase;
 
 namespace {
 
-store::BudgetTake take(pqxx::connection& c, const store::BucketShape& shape) {
+store::BudgetTake take(pqxx::connection& c, const store::BudgetShape& shape) {
     pqxx::work tx(c);
     auto t = store::take_budget_token(tx, "oura_api", shape);
     tx.commit();
@@ -23,34 +23,61 @@ store::BudgetTake take(pqxx::connection& c, const store::BucketShape& shape) {
 
 }  // namespace
 
-TEST_CASE("a budget shaped for a limit never lets a window see more than the limit", "[unit][budget]") {
-    auto shape = store::bucket_for_limit(5000, std::chrono::minutes(5));
-    CHECK(shape.capacity == 50);
-    CHECK(shape.capacity + shape.refill_per_second * 300 <= 5000);
-    CHECK(shape.refill_per_second * 300 >= 0.93 * 5000);  // a long run keeps most of the limit
-    auto small = store::bucket_for_limit(50, 3s);
-    CHECK(small.capacity + small.refill_per_second * 3 <= 50);
-    CHECK_THROWS(store::bucket_for_limit(0, 3s));
+TEST_CASE("a budget shaped for a limit keeps 5 % headroom and counts a window at least whole", "[unit][budget]") {
+    auto shape = store::budget_for_limit(5000, std::chrono::minutes(5));
+    CHECK(shape.requests == 4750);
+    CHECK(shape.slot == 3s);
+    CHECK(shape.slot * shape.slots_per_window >= 5min);
+    auto small = store::budget_for_limit(50, 3s);
+    CHECK(small.requests == 47);
+    CHECK(small.slot == 100ms);
+    CHECK(small.slot * small.slots_per_window >= 3s);
+    CHECK(store::budget_for_limit(1, 1s).requests == 1);
+    CHECK_THROWS(store::budget_for_limit(0, 3s));
+    CHECK_THROWS(store::budget_for_limit(10, 500ms));
 }
 
-TEST_CASE("takers from two connections share one bucket: a burst, then waiting for the refill", "[pg][budget]") {
+TEST_CASE("takers from two connections share one window: all of it at once, then nothing until it rolls on",
+          "[pg][budget]") {
     TestDatabase db;
     pqxx::connection a(db.writer_url()), b(db.writer_url());
-    // A refill too slow to matter during the test: the burst is all there is.
-    store::BucketShape shape{4, 0.001};
+    // 4 requests per 1000 s (slots of 100 s): the whole window is there at once, then nothing.
+    store::BudgetShape shape{4, 100s, 10};
     int granted = 0;
     for (int i = 0; i < 3; ++i) granted += take(a, shape).granted + take(b, shape).granted;
     CHECK(granted == 4);
     auto refused = take(b, shape);
     CHECK_FALSE(refused.granted);
-    CHECK(refused.wait > 100s);  // one token at 0.001/s is ~1000 s away
-    CHECK(refused.tokens_left < 1);
+    CHECK(refused.wait > 900s);  // the slot holding them leaves the window 1000-1100 s from its start
+    CHECK(refused.wait <= 1100s);
+    CHECK(refused.tokens_left == 0);
+    // The window rolls on: the slot moved back past the window frees its requests.
+    db.scalar("UPDATE oura.request_budget_slots SET started_ms = started_ms - 1200000 RETURNING 1");
+    auto again = take(a, shape);
+    CHECK(again.granted);
+    CHECK(again.tokens_left == 3);
+    CHECK(db.scalar("SELECT count(*) FROM oura.request_budget_slots") == "1");  // the old slot is gone
 }
 
-TEST_CASE("a 429 pauses every taker until Oura's reset and empties the bucket", "[pg][budget]") {
+TEST_CASE("a window's requests are waited out slot by slot, oldest first", "[pg][budget]") {
+    TestDatabase db;
+    pqxx::connection a(db.writer_url());
+    store::BudgetShape shape{3, 1s, 10};  // 3 per 10 s, slots of 1 s
+    for (int i = 0; i < 3; ++i) REQUIRE(take(a, shape).granted);
+    // Two of the three were 8 s ago: one must leave for a fourth, and it leaves in ~2-3 s.
+    db.scalar("UPDATE oura.request_budget_slots SET requests = 1 RETURNING 1");
+    db.scalar("INSERT INTO oura.request_budget_slots (name, started_ms, requests) "
+              "SELECT name, started_ms - 8000, 2 FROM oura.request_budget_slots RETURNING 1");
+    auto refused = take(a, shape);
+    CHECK_FALSE(refused.granted);
+    CHECK(refused.wait >= 1s);
+    CHECK(refused.wait <= 4s);
+}
+
+TEST_CASE("a 429 pauses every taker until Oura's reset and is counted", "[pg][budget]") {
     TestDatabase db;
     pqxx::connection a(db.writer_url()), b(db.writer_url());
-    store::BucketShape shape{10, 100};
+    store::BudgetShape shape{1000, 1s, 10};
     REQUIRE(take(a, shape).granted);
     {
         pqxx::work tx(a);
@@ -62,9 +89,8 @@ TEST_CASE("a 429 pauses every taker until Oura's reset and empties the bucket", 
     CHECK(paused.wait > 20s);
     CHECK(paused.wait <= 30s);
     CHECK(db.scalar("SELECT rate_limited_total FROM oura.request_budgets") == "1");
-    // The pause is over (moved into the past as the owner): tokens accrue again from zero.
-    db.scalar("UPDATE oura.request_budgets SET paused_until = now() - interval '1 second', "
-              "refilled_at = now() - interval '1 second' RETURNING 1");
+    // The pause is over (moved into the past as the owner): the window's room is there again.
+    db.scalar("UPDATE oura.request_budgets SET paused_until = now() - interval '1 second' RETURNING 1");
     CHECK(take(a, shape).granted);
 }
 

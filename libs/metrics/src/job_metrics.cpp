@@ -31,7 +31,7 @@ prometheus::Counter& backfill_rows_written(Registry& r) {
 prometheus::Gauge& budget_tokens_remaining(Registry& r) {
     return prometheus::BuildGauge()
         .Name("oura_budget_tokens_remaining")
-        .Help("Tokens left in the shared Oura request budget at this process's last take")
+        .Help("Requests the shared Oura request budget's rolling window had room for at this process's last take")
         .Register(r.prometheus())
         .Add({});
 }

@@ -8,7 +8,7 @@
 
 namespace oura::sync {
 
-SharedRequestBudget::SharedRequestBudget(store::Pool& pool, store::BucketShape shape, const core::Logger& log,
+SharedRequestBudget::SharedRequestBudget(store::Pool& pool, store::BudgetShape shape, const core::Logger& log,
                                          std::function<void(double)> on_tokens, std::string name)
     : pool_(pool), shape_(shape), log_(log), on_tokens_(std::move(on_tokens)), name_(std::move(name)) {}
 

@@ -4,7 +4,7 @@
 //                                                (failed: stopped on an error not worth retrying)
 //   oura_backfill_chunk_duration_seconds         histogram: wall time of one chunk, claim to commit
 //   oura_backfill_rows_written_total             counter: documents and samples the chunks wrote
-//   oura_budget_tokens_remaining                 gauge: tokens left in the shared Oura request budget
+//   oura_budget_tokens_remaining                 gauge: requests left in the shared Oura budget's window
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>

@@ -1,6 +1,7 @@
 #pragma once
-// The shared Oura request budget (oura.request_budgets, migration 0012): a token bucket in one row,
-// taken from under the row's lock by every worker of every replica, with the database's clock.
+// The shared Oura request budget (oura.request_budgets and oura.request_budget_slots, migrations
+// 0012 and 0022): requests counted in a rolling window, as Oura counts them, taken under the budget
+// row's lock by every worker of every replica, with the database's clock.
 
 #include <pqxx/pqxx>
 
@@ -9,28 +10,30 @@
 
 namespace oura::store {
 
-struct BucketShape {
-    double capacity = 1;           // largest burst
-    double refill_per_second = 1;  // steady rate
+// A rolling-window limit as the takers apply it: at most `requests` in any `window`, counted per
+// `slot` of time (the window is counted up to one slot long, never short).
+struct BudgetShape {
+    long long requests = 1;
+    std::chrono::milliseconds slot{100};
+    long long slots_per_window = 10;
 };
-// The bucket that keeps any `window` within `requests`: a burst of a hundredth of the limit (at
-// least one) and the rest spread evenly, with 5 % headroom, so burst + rate x window <= 0.95 x
-// requests: a long run gets ~94 % of the limit. Throws std::invalid_argument
-// for requests < 1 or a window under a second.
-BucketShape bucket_for_limit(long long requests, std::chrono::milliseconds window);
+// The shape that keeps any `window` within `requests`, with 5 % headroom, counted in slots of a
+// hundredth of the window (at least 100 ms). Throws std::invalid_argument for requests < 1 or a
+// window under a second.
+BudgetShape budget_for_limit(long long requests, std::chrono::milliseconds window);
 
 struct BudgetTake {
     bool granted = false;
-    // Not granted: how long until a token is there (or the 429 pause ends).
+    // Not granted: how long until the window has room (or the 429 pause ends).
     std::chrono::milliseconds wait{0};
-    double tokens_left = 0;  // after this take
+    double tokens_left = 0;  // requests the window has room for after this take
 };
 
-// Takes one token from bucket `name` (created full with `shape` on first use; a changed shape is
-// applied). Commit `tx` at once: the row stays locked until then.
-BudgetTake take_budget_token(pqxx::work& tx, const std::string& name, const BucketShape& shape);
+// Takes one request from budget `name` (created on first use; the shape is the caller's, so a
+// changed limit applies at once). Commit `tx` at once: the budget row stays locked until then.
+BudgetTake take_budget_token(pqxx::work& tx, const std::string& name, const BudgetShape& shape);
 
-// A 429: empties the bucket and pauses every taker until `until` (never shortening a pause).
+// A 429: pauses every taker until `until` (never shortening a pause) and counts it.
 void pause_budget(pqxx::work& tx, const std::string& name, std::chrono::system_clock::time_point until);
 
 }  // namespace oura::store

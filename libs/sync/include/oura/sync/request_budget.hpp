@@ -1,6 +1,6 @@
 #pragma once
 // The PostgreSQL-backed api::RequestBudget: every worker of every replica takes its requests from
-// one token bucket row (store/budget.hpp), and a 429 anyone sees pauses everyone.
+// one rolling window counted in the database (store/budget.hpp), and a 429 anyone sees pauses everyone.
 
 #include <atomic>
 #include <chrono>
@@ -21,7 +21,7 @@ inline constexpr const char* oura_api_budget = "oura_api";
 class SharedRequestBudget final : public api::RequestBudget {
 public:
     // `on_tokens` (may be empty) is told the tokens left after every take, for a gauge.
-    SharedRequestBudget(store::Pool& pool, store::BucketShape shape, const core::Logger& log,
+    SharedRequestBudget(store::Pool& pool, store::BudgetShape shape, const core::Logger& log,
                         std::function<void(double)> on_tokens = {}, std::string name = oura_api_budget);
 
     // Waits in slices of at most 250 ms, so a stop request (set_stop) ends the wait with
@@ -32,7 +32,7 @@ public:
 
 private:
     store::Pool& pool_;
-    store::BucketShape shape_;
+    store::BudgetShape shape_;
     const core::Logger& log_;
     std::function<void(double)> on_tokens_;
     std::string name_;
