@@ -94,9 +94,9 @@ struct App::Impl {
           runtime(settings.runtime, l),
           job_metrics(runtime.registry()),
           api_metrics(runtime.registry()),
-          // Each worker holds one connection for its writes plus one for its heartbeats; the
-          // budget takes one briefly per request.
-          pool(settings.runtime.database_url, static_cast<std::size_t>(settings.concurrency) * 2 + 2) {
+          // Each worker holds one connection for its writes (on the sync's writer thread), one for
+          // its heartbeats and one briefly for a token or the budget while it fetches.
+          pool(settings.runtime.database_url, static_cast<std::size_t>(settings.concurrency) * 3 + 2) {
         auto api_options = settings.api;
         api_options.metrics = &api_metrics;
         if (settings.budget_requests > 0) {
