@@ -88,6 +88,18 @@ bench_register_users() {
 bench_now() { date +%s.%N; }
 bench_since() { python3 -c "print(round($(date +%s.%N) - $1, 4))"; }
 
+# Runs CMD (its stdout joins its stderr) and prints "SECONDS PEAK_RSS_KIB": its wall time, timed
+# around the child alone, and its peak resident set size. Fails as the command does.
+bench_run_measured() {  # bench_run_measured CMD...
+  python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.call(sys.argv[1:], stdout=sys.stderr)
+took = time.monotonic() - t
+print(round(took, 4), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$@"
+}
+
 # Resident set size of a process in KiB.
 bench_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 

@@ -20,9 +20,10 @@ pass() {
   bench_sim --users "$users" --days "$days" --seed 1 --time-of-day 23:59:59
   bench_platform_env "$db"
   bench_register_users
-  t0=$(bench_now)
-  OURA_LOG_LEVEL=info "$BENCH_BIN/poller" --days $((days + 1)) ${BENCH_RESOURCES:+--resources "$BENCH_RESOURCES"} 2>"$bench_work/poller.log"
-  t_poll=$(bench_since "$t0")
+  local measured rss_kib
+  measured=$(OURA_LOG_LEVEL=info bench_run_measured "$BENCH_BIN/poller" --days $((days + 1)) \
+    ${BENCH_RESOURCES:+--resources "$BENCH_RESOURCES"} 2>"$bench_work/poller-$users-$days.log")
+  read -r t_poll rss_kib <<<"$measured"
   kill "${bench_pids[-1]}"
 
   : >"$bench_work/load.sql"
@@ -45,6 +46,7 @@ pass() {
 
   figure "poller pass, $name" "$t_poll" s baseline="$t_copy" baseline_name="psql COPY of the same $rows rows" \
     target_ratio=1.25 note="fetch + raw upsert + projections, $rows rows in 14 tables"
+  figure "poller peak RSS, $name" "$(python3 -c "print(round($rss_kib / 1024, 1))")" MiB note="a pass, start to exit (a CronJob: never idle)"
   figure "poller rows/s, $name" "$(python3 -c "print(round($rows / $t_poll))")" rows/s better=higher \
     baseline="$(python3 -c "print(round($rows / $t_copy))")" baseline_name="psql COPY"
 }
