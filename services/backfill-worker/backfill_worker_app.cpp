@@ -164,10 +164,11 @@ void App::Impl::work(std::stop_token stop, int index) {
     }
 }
 
-// Writes a job's outcome; while the database is away, tries again for about a lease, then leaves
-// the job to expire and be claimed again (re-running a chunk writes the same rows).
+// Writes a job's outcome; while the database is away, tries again for about a lease (or until the
+// process is asked to stop: a shutdown must not wait on a lost database), then leaves the job to
+// expire and be claimed again (re-running a chunk writes the same rows).
 template <typename F>
-bool App::Impl::record(std::stop_token, const char* what, F&& write) {
+bool App::Impl::record(std::stop_token stop, const char* what, F&& write) {
     auto delay = std::chrono::milliseconds(200);
     auto give_up = std::chrono::steady_clock::now() + settings.lease;
     for (;;) {
@@ -177,13 +178,13 @@ bool App::Impl::record(std::stop_token, const char* what, F&& write) {
         } catch (const store::lease_lost&) {
             throw;
         } catch (const std::exception& e) {
-            if (std::chrono::steady_clock::now() + delay > give_up) {
+            if (stop.stop_requested() || std::chrono::steady_clock::now() + delay > give_up) {
                 log.error("cannot record a chunk's outcome; its lease will expire and it runs again",
                           {{"what", what}, {"error", e.what()}});
                 return false;
             }
             log.warn("cannot record a chunk's outcome yet; retrying", {{"what", what}, {"error", e.what()}});
-            std::this_thread::sleep_for(delay);
+            sleep_unless_stopped(stop, delay);
             delay = std::min(delay * 2, std::chrono::milliseconds(2000));
         }
     }

@@ -259,6 +259,44 @@ TEST_CASE("workers whose database goes away in the middle reconnect and finish t
     CHECK(worker.process->stop(SIGTERM, 30s) == 0);
 }
 
+TEST_CASE("asked to stop while its database is away, a worker stops at once and leaves its chunks to their leases",
+          "[fault][backfill]") {
+    Simulator sim({"--users", "1", "--days", "20", "--seed", "7"});
+    TestDatabase db;
+    Platform p(sim, db);
+    p.register_users();
+    REQUIRE(sim.call("POST", "/_sim/faults", R"({"route":"*","kind":"latency","latency_ms":300})").status == 200);
+    auto id = p.enqueue({"--all", "--days", "21"});
+    auto worker = p.start_worker({{"OURA_BACKFILL_CONCURRENCY", "2"}, {"OURA_BACKFILL_LEASE", "60s"}});
+    oura::test::wait_until("a chunk has finished", [&] { return p.count("SELECT count(*) FROM oura.jobs WHERE state = 'succeeded'") > 0; });
+
+    pqxx::connection admin(oura::test::cluster_url());
+    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
+    pqxx::nontransaction(admin).exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                                            db.name());
+    bool retrying = oura::test::poll_until([&] {
+        return read_file(worker.log).find("cannot record a chunk's outcome yet") != std::string::npos;
+    }, std::chrono::minutes(1));
+    // It used to keep retrying for a whole lease (60 s here), past the pod's grace period.
+    auto code = worker.process->stop(SIGTERM, 10s);
+    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+    REQUIRE(retrying);
+    CHECK(code == 0);
+    CHECK(read_file(worker.log).find("its lease will expire and it runs again") != std::string::npos);
+
+    // Nothing is lost: once the leases expire (made to here), another worker finishes the backfill.
+    {
+        auto c = db.connect();
+        pqxx::nontransaction(c).exec("UPDATE oura.jobs SET lease_until = now() - interval '1 second' WHERE state = 'running'");
+    }
+    REQUIRE(sim.call("DELETE", "/_sim/faults").status == 200);
+    auto second = p.start_worker({{"OURA_BACKFILL_CONCURRENCY", "2"}});
+    p.wait_finished(id);
+    CHECK(p.state(id) == "succeeded");
+    p.require_database_equals_truth();
+    CHECK(second.process->stop(SIGTERM, 30s) == 0);
+}
+
 TEST_CASE("with a fifth of Oura's answers failing (429, 5xx, hangs, resets) the backfill completes with the same data",
           "[fault][backfill]") {
     Simulator sim({"--users", "1", "--days", "20", "--seed", "9", "--fault",
