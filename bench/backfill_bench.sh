@@ -13,7 +13,7 @@
 #      window 30x shorter, so the limit binds within a minute) and the workers' shared budget set
 #      to it, 2 processes x 4: wall time against the time the limit alone needs (the last request
 #      can go out ceil(requests / limit) - 1 windows after the first), and the 429s;
-#   4. the daemon's idle RSS.
+#   4. the daemon's RSS: its peak during the concurrency-C run, and idle.
 # Prints FIGURE lines (bench/lib.sh); never fails on timing. BENCH_QUICK=1: 14 days (2 users limited).
 # Usage: bench/backfill_bench.sh [DAYS] (or through bench/run)
 set -euo pipefail
@@ -62,9 +62,15 @@ run_workers() {  # run_workers ID N [VAR=VALUE...]
   done
   # Polled every 50 ms by one psql session (\watch): a psql started per poll cost a fifth of the
   # CPU the workers had (status --wait prints at most once a second).
-  local state
-  while read -r state && [ "$state" = running ]; do :; done < <(
+  # Each poll also samples the workers' resident sets (bash reads /proc itself: no process per poll).
+  local state peak=0 p k v
+  while read -r state && [ "$state" = running ]; do
+    for p in "${w[@]}"; do
+      while read -r k v _; do [ "$k" = VmRSS: ] && [ "$v" -gt "$peak" ] && peak=$v; done <"/proc/$p/status" || true
+    done
+  done < <(
     printf 'SELECT state FROM oura.backfills WHERE id = %s \\watch 0.05\n' "$id" | psql -qXAt "$OURA_DATABASE_URL")
+  echo "$peak" >"$work/peak-rss-kib"
   [ "$(scalar "SELECT state FROM oura.backfills WHERE id = $id")" = succeeded ] || echo "backfill $id did not succeed" >&2
   since "$started"
   for p in "${w[@]}"; do kill -TERM "$p"; wait "$p" || true; done
@@ -108,6 +114,7 @@ t_two=$(run_workers "$id" 2 OURA_BACKFILL_CONCURRENCY=1)
 
 prepare bench_many
 t_many=$(run_workers "$id" 1 OURA_BACKFILL_CONCURRENCY="$conc")
+load_rss_kib=$(cat "$work/peak-rss-kib")
 
 prepare bench_latency
 curl -fsS -X POST "$sim_url/_sim/faults" -d '{"route":"*","kind":"latency","latency_ms":100}' >/dev/null
@@ -148,4 +155,5 @@ figure "backfill, limit $limit per ${window}s, 2 workers × 4, $limited_scale" "
   baseline_name="ideal: in a rolling window of $window s the last of $limited_requests requests goes out ⌈$limited_requests ÷ $limit⌉ − 1 windows after the first" target_ratio=1.10
 figure "429s after the first, under the limit, $limited_scale" "$((limited_429 > 0 ? limited_429 - 1 : 0))" responses target_max=0 \
   note="the simulator answered $limited_429 429s in all"
+figure "backfill-worker RSS under load" "$(python3 -c "print(round($load_rss_kib / 1024, 1))")" MiB note="peak of 1 worker × $conc over the zero-latency backfill, sampled every 50 ms"
 figure "backfill-worker idle RSS" "$(python3 -c "print(round($rss_kib / 1024, 1))")" MiB target_max=30 note="concurrency 4, idle"
