@@ -56,7 +56,7 @@ run_workers() {  # run_workers ID N [VAR=VALUE...]
   local started w=() i
   started=$(now)
   for ((i = 0; i < n; i++)); do
-    env OURA_LOG_LEVEL=info "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker-$id.log" &
+    env OURA_LOG_LEVEL=info "$@" "$bin/backfill-worker" run >/dev/null 2>>"$work/worker-${OURA_DATABASE_URL##*/}.log" &
     w+=($!)
     bench_pids+=($!)
   done

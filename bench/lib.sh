@@ -31,7 +31,7 @@ bench_cleanup() {
   for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${bench_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "${BENCH_LOGS:-}" ] && [ -n "$bench_work" ] && compgen -G "$bench_work/*.log" >/dev/null; then
-    mkdir -p "$BENCH_LOGS" && cp "$bench_work"/*.log "$BENCH_LOGS"/
+    mkdir -p "$BENCH_LOGS" && cp "$bench_work"/*.log "$BENCH_LOGS"/ || true
   fi
   [ -n "$bench_pg_state" ] && bash "$bench_root/tests/harness/pg_cluster.sh" stop "$bench_pg_state" >/dev/null 2>&1 || true
   [ -n "$bench_work" ] && rm -rf "$bench_work"

@@ -13,13 +13,19 @@ CREATE TABLE oura.request_budget_slots (
     PRIMARY KEY (name, started_ms)
 );
 COMMENT ON TABLE oura.request_budget_slots IS
-    'Requests granted per slot of time (started_ms: epoch milliseconds of the slot''s start), kept one window long; written only by the takers, under the budget row''s lock.';
+    'Requests granted per slot of time (started_ms: epoch milliseconds of the slot''s start), kept a window long, an hour at least; written only by the takers, under the budget row''s lock.';
 
+-- The token-bucket columns are no longer read. They stay, with defaults, so that a replica of the
+-- previous release still running during an upgrade (readiness accepts a newer schema) keeps
+-- working on the same row; a later migration drops them.
 ALTER TABLE oura.request_budgets
-    DROP COLUMN tokens,
-    DROP COLUMN capacity,
-    DROP COLUMN refill_per_second,
-    DROP COLUMN refilled_at;
+    ALTER COLUMN tokens SET DEFAULT 0,
+    ALTER COLUMN capacity SET DEFAULT 1,
+    ALTER COLUMN refill_per_second SET DEFAULT 1;
+COMMENT ON COLUMN oura.request_budgets.tokens IS 'Unused since migration 0022 (the token bucket of the release before); to be dropped.';
+COMMENT ON COLUMN oura.request_budgets.capacity IS 'Unused since migration 0022; to be dropped.';
+COMMENT ON COLUMN oura.request_budgets.refill_per_second IS 'Unused since migration 0022; to be dropped.';
+COMMENT ON COLUMN oura.request_budgets.refilled_at IS 'Unused since migration 0022; to be dropped.';
 COMMENT ON TABLE oura.request_budgets IS
     'Request budgets shared by every process that calls Oura (name "oura_api": the per-application budget): the lock takers queue on, the 429 pause; the counts are in request_budget_slots.';
 COMMENT ON COLUMN oura.request_budgets.paused_until IS 'After a 429: nobody takes a request before this instant.';

@@ -209,16 +209,13 @@ std::optional<Settings> load_settings(const core::Env& env, int argc, char** arg
 App::App(Settings settings, const core::Logger& log, const core::Clock& clock)
     : settings_(std::move(settings)), log_(log), clock_(clock) {}
 
-// Connections writing one time series' pages at once (Syncer::set_series_writers).
-constexpr int series_writers = 2;
-
 int App::run_once() {
     auto started = std::chrono::steady_clock::now();
     std::unique_ptr<store::RunLock> lock;
     std::vector<store::User> users;
-    // Each sync fetches on its worker's thread and writes on writer threads of its own (syncer.cpp):
-    // one for documents, series_writers for a time series, so a worker may hold three connections.
-    store::Pool pool(settings_.database_url, static_cast<std::size_t>(settings_.concurrency) * (1 + series_writers) + 1);
+    // Each sync fetches on its worker's thread and writes on a writer thread of its own
+    // (syncer.cpp), so a worker may hold two connections at once.
+    store::Pool pool(settings_.database_url, static_cast<std::size_t>(settings_.concurrency) * 2 + 1);
     try {
         lock = std::make_unique<store::RunLock>(settings_.database_url, poller_lock_key);
         if (!lock->held()) {
@@ -300,7 +297,6 @@ int App::run_once() {
     api::OuraClient client(api_options, log_);
     sync::TokenProvider tokens(pool, *settings_.cipher, client, log_);
     sync::Syncer syncer(pool, client, tokens, log_);
-    syncer.set_series_writers(series_writers);  // years of heart rate for a new user: two backends write
     // Only a full run discovers: --resources names catalogued collections.
     std::vector<api::Resource> discovered;
     if (settings_.discover_collections && settings_.resources.empty())

@@ -22,7 +22,7 @@ constexpr Statement lock_budget{"lock_budget", R"sql(
 // clock_timestamp() is read after the lock was granted. $2 requests per window, $3 slot length in
 // ms, $4 slots per window. The slots counted start at most $4 slots before the current one: they
 // cover the whole window and at most one slot more. Refused: the wait until the oldest slots that
-// must leave have left (or the 429 pause ends).
+// must leave have left (or the 429 pause ends). Slots are kept an hour at least.
 constexpr Statement take_request{"take_budget_request", R"sql(
     WITH now AS (
         SELECT b.paused_until, clock_timestamp() AS at,
@@ -43,8 +43,9 @@ constexpr Statement take_request{"take_budget_request", R"sql(
         SELECT $1, slot, 1 FROM decided WHERE granted
         ON CONFLICT (name, started_ms) DO UPDATE SET requests = s.requests + 1
     ), expired AS (
+        -- An hour at least: a process configured with a longer window may still count them.
         DELETE FROM oura.request_budget_slots s USING now
-         WHERE s.name = $1 AND s.started_ms < now.slot - $4::bigint * $3::bigint
+         WHERE s.name = $1 AND s.started_ms < now.slot - greatest($4::bigint * $3::bigint, 3600000)
     )
     SELECT d.granted,
            CASE WHEN d.granted THEN 0

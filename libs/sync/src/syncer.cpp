@@ -6,7 +6,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "oura/store/sync_records.hpp"
 #include "oura/sync/discovery.hpp"
@@ -17,21 +16,21 @@ namespace {
 
 store::DocumentShape shape_of(const api::Resource& r) { return {r.day_field, r.start_field, r.end_field}; }
 
-// Runs a sync's writes on threads of their own while the caller fetches the next page: one page's
-// transaction overlaps the next page's request and parsing (a 3-year heart-rate pass was a request,
-// then a write, then a request: 8.2 s, the database idle half of it). With one thread the writes
-// run in the order pushed (documents: a window's deletions judge the ids its pages wrote); time
-// series, whose pages are independent upserts, may use more, one connection each. At most
-// `threads + 1` writes wait, so a fast API cannot pile pages up in memory. The first failed write
-// stops the writer; push() and finish() rethrow it, so the fetch stops as it did when it wrote the
-// page itself. Destroyed without finish() (the fetch failed), it drops what waits and joins.
+// Runs a sync's writes on a thread of its own, in the order they were pushed, while the caller
+// fetches the next page: one page's transaction overlaps the next page's request and parsing (a
+// 3-year heart-rate pass was a request, then a write, then a request: 8.2 s, the database idle
+// half of it; 6.5 s so). In order, so a window's deletions judge the ids its pages wrote, and a
+// time series is stored without holes: a page is committed only after every earlier one, and
+// the first failed write drops the rest (the next sync starts from the newest stored sample, so
+// a later page committed past a failed one would leave a gap no run refetches). At most two
+// writes wait, so a fast API cannot pile pages up in memory. push() and finish() rethrow the
+// failure, so the fetch stops as it did when it wrote the page itself. Destroyed without finish()
+// (the fetch failed), it drops what waits and joins.
 class PipelinedWriter {
 public:
     using Write = std::function<store::WriteCounts()>;
 
-    explicit PipelinedWriter(int threads) : depth_(static_cast<std::size_t>(threads) + 1) {
-        for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-    }
+    PipelinedWriter() : thread_([this] { run(); }) {}
     ~PipelinedWriter() {
         {
             std::lock_guard lock(mutex_);
@@ -39,14 +38,14 @@ public:
             writes_.clear();
         }
         changed_.notify_all();
-        for (auto& t : threads_) t.join();
+        thread_.join();
     }
     PipelinedWriter(const PipelinedWriter&) = delete;
     PipelinedWriter& operator=(const PipelinedWriter&) = delete;
 
     void push(Write write) {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return error_ || writes_.size() < depth_; });
+        changed_.wait(lock, [&] { return error_ || writes_.size() < depth; });
         if (error_) std::rethrow_exception(error_);
         writes_.push_back(std::move(write));
         changed_.notify_all();
@@ -55,12 +54,14 @@ public:
     // Waits until every pushed write ran: their counts, added up; rethrows the first failure.
     store::WriteCounts finish() {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return error_ || (writes_.empty() && busy_ == 0); });
+        changed_.wait(lock, [&] { return error_ || (writes_.empty() && !busy_); });
         if (error_) std::rethrow_exception(error_);
         return counts_;
     }
 
 private:
+    static constexpr std::size_t depth = 2;
+
     void run() {
         std::unique_lock lock(mutex_);
         for (;;) {
@@ -68,7 +69,7 @@ private:
             if (writes_.empty()) return;  // closed
             auto write = std::move(writes_.front());
             writes_.pop_front();
-            ++busy_;
+            busy_ = true;
             changed_.notify_all();
             lock.unlock();
             std::exception_ptr failed;
@@ -79,9 +80,9 @@ private:
                 failed = std::current_exception();
             }
             lock.lock();
-            --busy_;
+            busy_ = false;
             counts_ += counts;
-            if (failed && !error_) {
+            if (failed) {
                 error_ = failed;
                 writes_.clear();
             }
@@ -89,15 +90,14 @@ private:
         }
     }
 
-    const std::size_t depth_;
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<Write> writes_;
-    int busy_ = 0;
+    bool busy_ = false;
     bool closed_ = false;
     std::exception_ptr error_;
     store::WriteCounts counts_;
-    std::vector<std::thread> threads_;
+    std::thread thread_;  // last: started once everything it uses exists
 };
 
 }  // namespace
@@ -186,23 +186,23 @@ SyncResult Syncer::sync_window(long long user_id, const api::Resource& resource,
         const bool pageless = resource.mode == api::DateMode::none || resource.mode == api::DateMode::single;
         auto windows = pageless ? std::vector<api::Window>{window} : api::plan_windows(resource, window);
         std::optional<std::string> last_sample;
-        // The ids of the window being written: the writer's alone (one thread for documents).
+        // The ids of the window being written: the writer's alone.
         std::vector<std::string> seen;
-        PipelinedWriter writer(resource.time_series ? std::max(1, series_writers_) : 1);
+        PipelinedWriter writer;
         for (const auto& w : windows) {
             // query_for pads date windows by a day on each side; deletions are judged inside `w` only.
             auto query = pageless ? api::QueryParams{} : api::query_for(resource, w);
             with_token(user_id, [&](const std::string& token) {
-                if (!resource.time_series) writer.push([&seen] { seen.clear(); return store::WriteCounts{}; });  // a retried fetch starts over
+                writer.push([&seen] { seen.clear(); return store::WriteCounts{}; });  // a retried fetch starts over
                 client_.fetch_collection(token, resource, query, [&](api::Page&& page) {
                     ++result.pages;
                     writer.push([&, page = std::make_shared<api::Page>(std::move(page))] {
                         auto seen_before = seen.size();
                         return pool_.transact([&](store::Transaction& tx) {
+                            seen.resize(seen_before);  // a retry on a fresh connection starts the page over
                             if (resource.name == "heartrate") return store::upsert_heart_rate(tx, user_id, page->items);
                             if (resource.name == "ring_battery_level")
                                 return store::upsert_battery_levels(tx, user_id, page->items);
-                            seen.resize(seen_before);  // a retry on a fresh connection starts the page over
                             return store::upsert_documents(tx, user_id, resource.name, shape_for(resource, page->items),
                                                            page->items, &seen);
                         });

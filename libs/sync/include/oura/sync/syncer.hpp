@@ -49,11 +49,6 @@ public:
     // One document by id (a webhook's object_id): upserted when Oura has it, tombstoned when not.
     SyncResult sync_document(long long user_id, const api::Resource& resource, const std::string& document_id);
 
-    // Connections that write a time series' pages at once, beside the one that fetches (default 1):
-    // a sync of many windows (the poller catching up years of heart rate) is bound by one backend's
-    // writes otherwise. Size the pool for it.
-    void set_series_writers(int n) { series_writers_ = n; }
-
 private:
     template <typename F>
     auto with_token(long long user_id, F&& call);
@@ -66,7 +61,6 @@ private:
     api::OuraClient& client_;
     TokenProvider& tokens_;
     const core::Logger& log_;
-    int series_writers_ = 1;
 };
 
 // sync_state status for an API error kind.
