@@ -242,15 +242,12 @@ TEST_CASE("workers whose database goes away in the middle reconnect and finish t
     oura::test::wait_until("a chunk has finished", [&] { return p.count("SELECT count(*) FROM oura.jobs WHERE state = 'succeeded'") > 0; });
 
     // The database goes away: no new connections, every open one cut.
-    pqxx::connection admin(oura::test::cluster_url());
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
-    pqxx::nontransaction(admin).exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-                                            db.name());
+    db.refuse_connections();
     bool noticed = oura::test::poll_until([&] {
         auto log = read_file(worker.log);
         return log.find("cannot claim jobs") != std::string::npos || log.find("cannot record a chunk") != std::string::npos;
     }, std::chrono::minutes(1));
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+    db.allow_connections();
     REQUIRE(noticed);
 
     p.wait_finished(id);
@@ -270,16 +267,13 @@ TEST_CASE("asked to stop while its database is away, a worker stops at once and 
     auto worker = p.start_worker({{"OURA_BACKFILL_CONCURRENCY", "2"}, {"OURA_BACKFILL_LEASE", "60s"}});
     oura::test::wait_until("a chunk has finished", [&] { return p.count("SELECT count(*) FROM oura.jobs WHERE state = 'succeeded'") > 0; });
 
-    pqxx::connection admin(oura::test::cluster_url());
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
-    pqxx::nontransaction(admin).exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-                                            db.name());
+    db.refuse_connections();
     bool retrying = oura::test::poll_until([&] {
         return read_file(worker.log).find("cannot record a chunk's outcome yet") != std::string::npos;
     }, std::chrono::minutes(1));
     // It used to keep retrying for a whole lease (60 s here), past the pod's grace period.
     auto code = worker.process->stop(SIGTERM, 10s);
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+    db.allow_connections();
     REQUIRE(retrying);
     CHECK(code == 0);
     CHECK(read_file(worker.log).find("its lease will expire and it runs again") != std::string::npos);

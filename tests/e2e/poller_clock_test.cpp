@@ -212,17 +212,14 @@ TEST_CASE("a poller that loses its database mid-run records how the run ended on
                            [&] { return p.count("SELECT count(*) FROM oura.sync_runs WHERE status = 'running'") == 1; });
 
     // The database goes away: no new connections, and every open one is cut.
-    pqxx::connection admin(oura::test::cluster_url());
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
-    pqxx::nontransaction(admin).exec_params(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db.name());
+    db.refuse_connections();
     auto retrying = [&] {
         std::ifstream in(log_path);
         std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         return all.find("cannot record the run's end yet; retrying") != std::string::npos;
     };
     bool waited = oura::test::poll_until(retrying, std::chrono::minutes(1));
-    pqxx::nontransaction(admin).exec("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+    db.allow_connections();
     REQUIRE(waited);
 
     CHECK(poller.wait(std::chrono::minutes(2)) == 1);  // the syncs that met no database failed

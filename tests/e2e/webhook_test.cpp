@@ -355,19 +355,10 @@ TEST_CASE("ingest-webhook: the database going away mid-load answers 503, never a
     wait_until("deliveries are flowing", [&] { return load.ok.load() >= 100; });
 
     // The database refuses the service: new connections fail, existing ones are cut.
-    auto admin = pqxx::connection(cluster_url());
-    {
-        pqxx::nontransaction tx(admin);
-        tx.exec("ALTER DATABASE " + tx.quote_name(db.name()) + " WITH ALLOW_CONNECTIONS false");
-        tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                       db.name());
-    }
+    db.refuse_connections();
     wait_until("deliveries are refused with 503", [&] { return load.unavailable.load() >= 20; });
     auto ok_during = load.ok.load();
-    {
-        pqxx::nontransaction tx(admin);
-        tx.exec("ALTER DATABASE " + tx.quote_name(db.name()) + " WITH ALLOW_CONNECTIONS true");
-    }
+    db.allow_connections();
     wait_until("deliveries are acknowledged again", [&] { return load.ok.load() >= ok_during + 100; });
     load.join();
 

@@ -72,6 +72,20 @@ std::string TestDatabase::scalar(const std::string& sql) const {
     return r[0].is_null() ? std::string() : r[0].as<std::string>();
 }
 
+void TestDatabase::refuse_connections() const {
+    pqxx::connection admin(cluster_url());
+    pqxx::nontransaction tx(admin);
+    tx.exec("ALTER DATABASE " + tx.quote_name(name_) + " WITH ALLOW_CONNECTIONS false");
+    tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                   name_);
+}
+
+void TestDatabase::allow_connections() const {
+    pqxx::connection admin(cluster_url());
+    pqxx::nontransaction tx(admin);
+    tx.exec("ALTER DATABASE " + tx.quote_name(name_) + " WITH ALLOW_CONNECTIONS true");
+}
+
 std::string binary(const std::string& name) {
     const char* dir = std::getenv("OURA_TEST_BIN_DIR");
     return std::string(dir ? dir : OURA_TEST_DEFAULT_BIN_DIR) + "/" + name;

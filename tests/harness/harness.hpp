@@ -33,6 +33,10 @@ public:
     pqxx::connection connect() const { return pqxx::connection(url_); }
     // One value from one query, as text ("" for NULL): for terse assertions.
     std::string scalar(const std::string& sql) const;
+    // The database goes away for its clients: new connections are refused and every open one is
+    // cut. allow_connections() brings it back.
+    void refuse_connections() const;
+    void allow_connections() const;
 
 private:
     std::string name_, url_;
