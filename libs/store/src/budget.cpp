@@ -24,11 +24,13 @@ constexpr Statement lock_budget{"lock_budget", R"sql(
 // cover the whole window and at most one slot more. Refused: the wait until the oldest slots that
 // must leave have left (or the 429 pause ends). Slots are kept an hour at least.
 constexpr Statement take_request{"take_budget_request", R"sql(
-    WITH now AS (
-        SELECT b.paused_until, clock_timestamp() AS at,
-               floor(extract(epoch FROM clock_timestamp()) * 1000 / $3::bigint)::bigint * $3::bigint AS slot,
-               extract(epoch FROM clock_timestamp()) * 1000 AS at_ms
-          FROM oura.request_budgets b WHERE b.name = $1
+    WITH clock AS (
+        SELECT clock_timestamp() AS at  -- read once: the slot and the wait come from one instant
+    ), now AS (
+        SELECT b.paused_until, c.at,
+               floor(extract(epoch FROM c.at) * 1000 / $3::bigint)::bigint * $3::bigint AS slot,
+               extract(epoch FROM c.at) * 1000 AS at_ms
+          FROM oura.request_budgets b, clock c WHERE b.name = $1
     ), recent AS (
         SELECT s.started_ms, sum(s.requests) OVER (ORDER BY s.started_ms) AS upto
           FROM oura.request_budget_slots s, now
