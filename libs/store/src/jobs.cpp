@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
-#include <thread>
 
 #include "oura/core/time.hpp"
 #include "oura/store/database.hpp"
 #include "oura/store/documents.hpp"
+#include "listener.hpp"
 #include "statement.hpp"
 
 namespace oura::store {
@@ -280,68 +280,22 @@ QueueStats queue_stats(pqxx::work& tx) {
 
 // ---------------------------------------------------------------------------------------------
 
-struct JobWaiter::State {
-    struct Receiver final : pqxx::notification_receiver {
-        Receiver(pqxx::connection& conn, State& state) : pqxx::notification_receiver(conn, job_channel), state(state) {}
-        void operator()(const std::string& payload, int) override {
-            if (std::find(state.kinds.begin(), state.kinds.end(), payload) != state.kinds.end()) state.woke = true;
-        }
-        State& state;
-    };
-
-    std::string url;
+struct JobWaiter::State : Listener {
+    State(const std::string& url, std::vector<std::string> wanted_kinds)
+        : Listener(url, job_channel, [this](const std::string& kind) {
+              return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+          }),
+          kinds(std::move(wanted_kinds)) {}
     std::vector<std::string> kinds;
-    std::unique_ptr<pqxx::connection> conn;
-    std::unique_ptr<Receiver> receiver;  // destroyed before the connection it is registered with
-    bool woke = false;
-
-    void open() {
-        conn = connect(url);
-        // libpqxx sends LISTEN as the receiver registers, so announcements from here on are kept.
-        receiver = std::make_unique<Receiver>(*conn, *this);
-    }
-    void close() {
-        receiver.reset();
-        conn.reset();
-    }
 };
 
-JobWaiter::JobWaiter(const std::string& database_url, std::vector<std::string> kinds) : state_(std::make_unique<State>()) {
-    state_->url = database_url;
-    state_->kinds = std::move(kinds);
+JobWaiter::JobWaiter(const std::string& database_url, std::vector<std::string> kinds)
+    : state_(std::make_unique<State>(database_url, std::move(kinds))) {
     state_->open();
 }
 
-JobWaiter::~JobWaiter() { state_->close(); }
+JobWaiter::~JobWaiter() = default;
 
-bool JobWaiter::wait(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (!state_->conn) {
-        try {
-            state_->open();
-        } catch (const std::exception&) {
-            // The database is away: wait out the slow poll rather than spin on reconnects.
-            std::this_thread::sleep_until(deadline);
-            return false;
-        }
-        // Whatever was announced while the connection was down is lost: look for work now.
-        return true;
-    }
-    for (;;) {
-        if (state_->woke) {
-            state_->woke = false;
-            return true;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        try {
-            state_->conn->await_notification(static_cast<long>(left.count() / 1000000), static_cast<long>(left.count() % 1000000));
-        } catch (const pqxx::failure&) {
-            // A lost connection may have swallowed announcements: claim now, reconnect next time.
-            state_->close();
-            return true;
-        }
-    }
-}
+bool JobWaiter::wait(std::chrono::milliseconds timeout) { return state_->wait(timeout); }
 
 }  // namespace oura::store

@@ -1,11 +1,11 @@
 #include "oura/store/read_api.hpp"
 
 #include <stdexcept>
-#include <thread>
 
 #include "oura/store/backfills.hpp"
 #include "oura/store/database.hpp"
 
+#include "listener.hpp"
 #include "statement.hpp"
 
 namespace oura::store {
@@ -338,53 +338,15 @@ std::vector<std::pair<std::string, long long>> erase_user(pqxx::transaction_base
     return out;
 }
 
-struct ChangeWaiter::State {
-    struct Receiver final : pqxx::notification_receiver {
-        Receiver(pqxx::connection& conn, State& state) : pqxx::notification_receiver(conn, changes_channel), state(state) {}
-        void operator()(const std::string&, int) override { state.woke = true; }
-        State& state;
-    };
-    std::string url;
-    std::unique_ptr<pqxx::connection> conn;
-    std::unique_ptr<Receiver> receiver;  // destroyed before its connection
-    bool woke = false;
-    void close() {
-        receiver.reset();
-        conn.reset();
-    }
+struct ChangeWaiter::State : Listener {
+    using Listener::Listener;
 };
 
-ChangeWaiter::ChangeWaiter(std::string database_url) : state_(std::make_unique<State>()) { state_->url = std::move(database_url); }
+ChangeWaiter::ChangeWaiter(std::string database_url)
+    : state_(std::make_unique<State>(std::move(database_url), changes_channel)) {}
 
-ChangeWaiter::~ChangeWaiter() { state_->close(); }
+ChangeWaiter::~ChangeWaiter() = default;
 
-bool ChangeWaiter::wait(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (!state_->conn) {
-        try {
-            state_->conn = connect(state_->url);
-            state_->receiver = std::make_unique<State::Receiver>(*state_->conn, *state_);
-        } catch (const std::exception&) {
-            state_->close();
-            std::this_thread::sleep_until(deadline);
-            return false;
-        }
-        return true;
-    }
-    for (;;) {
-        if (state_->woke) {
-            state_->woke = false;
-            return true;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        try {
-            state_->conn->await_notification(static_cast<long>(left.count() / 1000000), static_cast<long>(left.count() % 1000000));
-        } catch (const pqxx::failure&) {
-            state_->close();
-            return true;
-        }
-    }
-}
+bool ChangeWaiter::wait(std::chrono::milliseconds timeout) { return state_->wait(timeout); }
 
 }  // namespace oura::store
